@@ -1,0 +1,707 @@
+/* emit_ops.c - one small function per op per phase: which kernel macro,
+ * with which constants, called where and with which pointers.
+ *
+ * Takes: a planned graph and the emitter's sections. Gives: m4 macro
+ * calls (SEC_DEFS) and C calls in the section of each phase.
+ * Holds: gradient buffers are cleared once before their first writer
+ * (before the reverse loop for sums over steps), and every kernel
+ * accumulates into them.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "emit_int.h"
+
+#define IND "    "
+#define IND2 "        "
+
+static const char *P(struct emitter *e, struct ir_value *v) { return emit_ptr(e, v, false); }
+static const char *Pt(struct emitter *e, struct ir_value *v) { return emit_ptr(e, v, true); }
+
+static size_t per_sample(const struct ir_value *v)
+{
+    return v->batched ? v->numel / (size_t)v->dims[0] : v->numel;
+}
+
+static int batch_of(const struct ir_value *v)
+{
+    return v->batched ? (int)v->dims[0] : 1;
+}
+
+/* Which step-loop section a forward node's work goes to. */
+static FILE *body(struct emitter *e, struct ir_node *n)
+{
+    return e->sec[n->phase == IR_PH_ONCE ? SEC_ONCE : n->phase == IR_PH_STEP ? SEC_STEP : SEC_AFTER];
+}
+
+static FILE *bbody(struct emitter *e, struct ir_node *n)
+{
+    return e->sec[n->phase == IR_PH_ONCE ? SEC_BONCE : n->phase == IR_PH_STEP ? SEC_BSTEP : SEC_BAFTER];
+}
+
+static const char *ind(struct ir_node *n)
+{
+    return n->phase == IR_PH_STEP ? IND2 : IND;
+}
+
+static void zero(struct emitter *e, FILE *f, const char *indent, struct ir_value *v)
+{
+    struct ir_value *r = ir_root(v);
+    if (r->storage == IR_ST_NONE)
+        return;
+    size_t n = r->storage == IR_ST_RECORD ? r->numel * (size_t)e->g->set.num_steps : r->numel;
+    emit_printf(f, "%smemset(%s, 0, %zu * sizeof(float));\n", indent, P(e, r), n);
+}
+
+/* ---------------------------------------------------------------- surrogate */
+
+static const char *surrogate(struct emitter *e, const struct ir_attrs *at)
+{
+    struct arena *a = e->g->arena;
+    switch (at->surrogate) {
+    case IR_SURR_ATAN: { /* (alpha/2) / (1 + (pi/2 alpha x)^2), snnTorch's constants */
+        const char *h = emit_float(e, (float)(at->surr_alpha / 2.0));
+        const char *c = emit_float(e, (float)(3.14159265358979323846 / 2.0 * at->surr_alpha));
+        return arena_printf(a, "%s / (1.0f + (%s * x) * (%s * x))", h, c, c);
+    }
+    case IR_SURR_FAST_SIGMOID: {
+        const char *k = emit_float(e, at->slope);
+        return arena_printf(a, "1.0f / ((%s * fabsf(x) + 1.0f) * (%s * fabsf(x) + 1.0f))", k, k);
+    }
+    case IR_SURR_SIGMOID: { /* slope s (1 - s), s = sigmoid(slope x): SPEC section 4 */
+        const char *k = emit_float(e, at->slope);
+        return arena_printf(a, "%s * (1.0f / (1.0f + expf(-%s * x))) * (1.0f - 1.0f / (1.0f + expf(-%s * x)))",
+                            k, k, k);
+    }
+    case IR_SURR_STRAIGHT:
+        return "1.0f";
+    }
+    return "1.0f";
+}
+
+/* ---------------------------------------------------------------- dense */
+
+static void dense_dims(struct ir_node *n, int *N, int *K, int *O, int *tb, int *bias)
+{
+    struct ir_value *a = n->in[0], *y = n->out[0], *c = n->nin > 2 ? n->in[2] : NULL;
+    *N = (int)a->dims[0];
+    *K = (int)a->dims[1];
+    *O = (int)y->dims[1];
+    *tb = n->op == IR_OP_GEMM ? n->at.trans_b : 0;
+    *bias = !c ? 0 : c->numel == 1 && *O != 1 ? 2 : 1;
+}
+
+static const char *factor(struct emitter *e, float x)
+{
+    return x == 1.0f ? "" : arena_printf(e->g->arena, "%s * ", emit_float(e, x));
+}
+
+static bool fwd_dense(struct emitter *e, struct ir_node *n)
+{
+    int N, K, O, tb, bias;
+    dense_dims(n, &N, &K, &O, &tb, &bias);
+    float alpha = n->op == IR_OP_GEMM ? n->at.alpha : 1.0f, beta = n->op == IR_OP_GEMM ? n->at.beta : 1.0f;
+    const char *k = emit_kname(e, n, "forward");
+    emit_printf(e->sec[SEC_DEFS], "SNN_DENSE_FORWARD(%s, %d, %d, %d, %d, %d, <<<%s>>>, <<<%s>>>)m4_dnl\n", k, N,
+                K, O, tb, bias, factor(e, alpha), factor(e, beta));
+    FILE *f = body(e, n);
+    emit_call_comment(f, ind(n), n, NULL);
+    emit_printf(f, "%s%s(%s, %s, %s, %s);\n", ind(n), k, Pt(e, n->in[0]), P(e, n->in[1]),
+                n->nin > 2 ? P(e, n->in[2]) : "NULL", Pt(e, n->out[0]));
+    return true;
+}
+
+static bool bwd_dense(struct emitter *e, struct ir_node *b)
+{
+    struct ir_node *n = b->fwd;
+    int N, K, O, tb, bias;
+    dense_dims(n, &N, &K, &O, &tb, &bias);
+    if (!b->out[2])
+        bias = 0;
+    float alpha = n->op == IR_OP_GEMM ? n->at.alpha : 1.0f, beta = n->op == IR_OP_GEMM ? n->at.beta : 1.0f;
+    const char *k = emit_kname(e, b, "backward");
+    emit_printf(e->sec[SEC_DEFS], "SNN_DENSE_BACKWARD(%s, %d, %d, %d, %d, %d, <<<%s>>>, <<<%s>>>, %d, %d)m4_dnl\n",
+                k, N, K, O, tb, bias, factor(e, alpha), factor(e, beta), b->out[0] != NULL,
+                b->out[1] != NULL);
+    FILE *f = bbody(e, b);
+    emit_call_comment(f, ind(b), b, "backward");
+    emit_printf(f, "%s%s(%s, %s, %s, %s, %s, %s);\n", ind(b), k, Pt(e, n->in[0]), P(e, n->in[1]),
+                Pt(e, b->in[0]), Pt(e, b->out[0]), P(e, b->out[1]), b->out[2] ? P(e, b->out[2]) : "NULL");
+    return true;
+}
+
+/* ---------------------------------------------------------------- elementwise */
+
+/* The flat index into input v of output element i under broadcasting. */
+static const char *bcast_index(struct emitter *e, const struct ir_value *v, const struct ir_value *y)
+{
+    if (v->numel == y->numel)
+        return "i";
+    if (v->numel == 1)
+        return "0";
+    char buf[1024] = "";
+    size_t len = 0;
+    size_t ostride = 1, istride = 1;
+    for (int d = y->rank - 1; d >= 0; d--) {
+        int vd = d - (y->rank - v->rank);
+        int64_t dim = vd >= 0 ? v->dims[vd] : 1;
+        if (dim != 1)
+            len += (size_t)snprintf(buf + len, sizeof buf - len, "%s(i / %zu %% %lld) * %zu",
+                                    len ? " + " : "", ostride, (long long)y->dims[d], istride);
+        ostride *= (size_t)y->dims[d];
+        istride *= (size_t)dim;
+    }
+    return arena_strdup(e->g->arena, buf);
+}
+
+static bool fwd_binary(struct emitter *e, struct ir_node *n)
+{
+    const char *op = n->op == IR_OP_ADD ? "+" : n->op == IR_OP_SUB ? "-" : "*";
+    const char *k = emit_kname(e, n, "forward");
+    struct ir_value *y = n->out[0];
+    emit_printf(e->sec[SEC_DEFS], "SNN_BINARY_FORWARD(%s, %zu, %s, <<<%s>>>, <<<%s>>>)m4_dnl\n", k, y->numel,
+                op, bcast_index(e, n->in[0], y), bcast_index(e, n->in[1], y));
+    FILE *f = body(e, n);
+    emit_call_comment(f, ind(n), n, NULL);
+    emit_printf(f, "%s%s(%s, %s, %s);\n", ind(n), k, Pt(e, n->in[0]), Pt(e, n->in[1]), Pt(e, y));
+    return true;
+}
+
+static bool bwd_binary(struct emitter *e, struct ir_node *b)
+{
+    struct ir_node *n = b->fwd;
+    int op = n->op == IR_OP_ADD ? 0 : n->op == IR_OP_SUB ? 1 : 2;
+    const char *k = emit_kname(e, b, "backward");
+    struct ir_value *y = n->out[0];
+    emit_printf(e->sec[SEC_DEFS], "SNN_BINARY_BACKWARD(%s, %zu, %d, <<<%s>>>, <<<%s>>>)m4_dnl\n", k,
+                y->numel, op, bcast_index(e, n->in[0], y), bcast_index(e, n->in[1], y));
+    FILE *f = bbody(e, b);
+    emit_call_comment(f, ind(b), b, "backward");
+    emit_printf(f, "%s%s(%s, %s, %s, %s, %s);\n", ind(b), k, op == 2 ? Pt(e, n->in[0]) : "NULL",
+                op == 2 ? Pt(e, n->in[1]) : "NULL", Pt(e, b->in[0]), Pt(e, b->out[0]), Pt(e, b->out[1]));
+    return true;
+}
+
+static bool fwd_relu(struct emitter *e, struct ir_node *n)
+{
+    const char *k = emit_kname(e, n, "forward");
+    emit_printf(e->sec[SEC_DEFS], "SNN_RELU_FORWARD(%s, %zu)m4_dnl\n", k, n->out[0]->numel);
+    FILE *f = body(e, n);
+    emit_call_comment(f, ind(n), n, NULL);
+    emit_printf(f, "%s%s(%s, %s);\n", ind(n), k, Pt(e, n->in[0]), Pt(e, n->out[0]));
+    return true;
+}
+
+static bool bwd_relu(struct emitter *e, struct ir_node *b)
+{
+    const char *k = emit_kname(e, b, "backward");
+    emit_printf(e->sec[SEC_DEFS], "SNN_RELU_BACKWARD(%s, %zu)m4_dnl\n", k, b->fwd->out[0]->numel);
+    FILE *f = bbody(e, b);
+    emit_call_comment(f, ind(b), b, "backward");
+    emit_printf(f, "%s%s(%s, %s, %s);\n", ind(b), k, Pt(e, b->fwd->in[0]), Pt(e, b->in[0]), Pt(e, b->out[0]));
+    return true;
+}
+
+/* ---------------------------------------------------------------- neurons */
+
+/* beta or threshold: a learnable input, or a constant of the node. */
+static const char *neuron_param(struct emitter *e, struct ir_node *n, int slot, float value,
+                                const char **idx)
+{
+    struct ir_value *p = slot < n->nin ? n->in[slot] : NULL;
+    if (p) {
+        *idx = p->numel == 1 ? "0" : "j";
+        return P(e, p);
+    }
+    *idx = "0";
+    const char *name = arena_printf(e->g->arena, "%s", emit_kname(e, n, slot == 1 ? "beta" : "thr"));
+    emit_printf(e->sec[SEC_DEFS], "static const float %s[1] = {%s};\n", name, emit_float(e, value));
+    return name;
+}
+
+static bool fwd_leaky(struct emitter *e, struct ir_node *n)
+{
+    struct ir_value *x = n->in[0];
+    const char *bi, *ti;
+    const char *beta = neuron_param(e, n, 1, n->at.decay, &bi);
+    const char *thr = neuron_param(e, n, 2, n->at.threshold, &ti);
+    const char *k = emit_kname(e, n, "step");
+    emit_printf(e->sec[SEC_DEFS], "SNN_LEAKY_FORWARD(%s, %d, %zu, %d, %s, %s)m4_dnl\n", k, batch_of(x),
+                per_sample(x), (int)n->at.reset, bi, ti);
+    zero(e, e->sec[SEC_PRE], IND, n->aux[0]);
+    emit_call_comment(e->sec[SEC_STEP], IND2, n, NULL);
+    emit_printf(e->sec[SEC_STEP], IND2 "%s(%s, %s, %s, %s, %s, %s);\n", k, Pt(e, x), P(e, n->aux[0]),
+                Pt(e, n->out[1]), Pt(e, n->out[0]), beta, thr);
+    return true;
+}
+
+static bool bwd_leaky(struct emitter *e, struct ir_node *b)
+{
+    struct ir_node *n = b->fwd;
+    struct ir_value *x = n->in[0];
+    const char *bi, *ti;
+    /* the constants were defined by the forward instance */
+    struct ir_value *pb = n->nin > 1 ? n->in[1] : NULL, *pt = n->nin > 2 ? n->in[2] : NULL;
+    const char *beta = pb ? P(e, pb) : emit_kname(e, n, "beta");
+    const char *thr = pt ? P(e, pt) : emit_kname(e, n, "thr");
+    bi = pb && pb->numel != 1 ? "j" : "0";
+    ti = pt && pt->numel != 1 ? "j" : "0";
+    const char *k = emit_kname(e, b, "backward");
+    emit_printf(e->sec[SEC_DEFS], "SNN_LEAKY_BACKWARD(%s, %d, %zu, %d, %s, %s, <<<%s>>>, %d, %d)m4_dnl\n", k,
+                batch_of(x), per_sample(x), (int)n->at.reset, bi, ti, surrogate(e, &n->at),
+                b->out[1] != NULL, b->out[2] != NULL);
+    zero(e, e->sec[SEC_BPRE], IND, b->aux[0]);
+    emit_call_comment(e->sec[SEC_BSTEP], IND2, b, "backward through time");
+    emit_printf(e->sec[SEC_BSTEP], IND2 "%s(t, %s, %s, %s, %s, %s, %s, %s, %s, %s);\n", k, P(e, n->out[1]),
+                Pt(e, b->in[0]), Pt(e, b->in[1]), Pt(e, b->out[0]), P(e, b->aux[0]), beta, thr,
+                P(e, b->out[1]), P(e, b->out[2]));
+    return true;
+}
+
+static bool fwd_synaptic(struct emitter *e, struct ir_node *n)
+{
+    struct ir_value *x = n->in[0];
+    const char *k = emit_kname(e, n, "step");
+    emit_printf(e->sec[SEC_DEFS], "SNN_SYNAPTIC_FORWARD(%s, %d, %zu, %d, %s, %s, %s)m4_dnl\n", k, batch_of(x),
+                per_sample(x), (int)n->at.reset, emit_float(e, n->at.syn_decay), emit_float(e, n->at.decay),
+                emit_float(e, n->at.threshold));
+    zero(e, e->sec[SEC_PRE], IND, n->aux[0]);
+    zero(e, e->sec[SEC_PRE], IND, n->aux[1]);
+    emit_call_comment(e->sec[SEC_STEP], IND2, n, NULL);
+    emit_printf(e->sec[SEC_STEP], IND2 "%s(%s, %s, %s, %s, %s, %s);\n", k, Pt(e, x), P(e, n->aux[0]),
+                P(e, n->aux[1]), Pt(e, n->out[2]), Pt(e, n->out[1]), Pt(e, n->out[0]));
+    return true;
+}
+
+static bool bwd_synaptic(struct emitter *e, struct ir_node *b)
+{
+    struct ir_node *n = b->fwd;
+    struct ir_value *x = n->in[0];
+    const char *k = emit_kname(e, b, "backward");
+    emit_printf(e->sec[SEC_DEFS], "SNN_SYNAPTIC_BACKWARD(%s, %d, %zu, %d, %s, %s, %s, <<<%s>>>)m4_dnl\n", k,
+                batch_of(x), per_sample(x), (int)n->at.reset, emit_float(e, n->at.syn_decay),
+                emit_float(e, n->at.decay), emit_float(e, n->at.threshold), surrogate(e, &n->at));
+    zero(e, e->sec[SEC_BPRE], IND, b->aux[0]);
+    zero(e, e->sec[SEC_BPRE], IND, b->aux[1]);
+    emit_call_comment(e->sec[SEC_BSTEP], IND2, b, "backward through time");
+    emit_printf(e->sec[SEC_BSTEP], IND2 "%s(t, %s, %s, %s, %s, %s, %s, %s);\n", k, P(e, n->out[2]),
+                Pt(e, b->in[0]), Pt(e, b->in[1]), Pt(e, b->in[2]), Pt(e, b->out[0]), P(e, b->aux[0]),
+                P(e, b->aux[1]));
+    return true;
+}
+
+static bool fwd_msleaky(struct emitter *e, struct ir_node *n)
+{
+    struct ir_value *x = n->in[0];
+    const char *k = emit_kname(e, n, "step");
+    emit_printf(e->sec[SEC_DEFS], "SNN_MSLEAKY_FORWARD(%s, %d, %zu, %s, %s, %d)m4_dnl\n", k, batch_of(x),
+                per_sample(x), emit_float(e, n->at.decay), emit_float(e, n->at.threshold), n->at.max_strength);
+    zero(e, e->sec[SEC_PRE], IND, n->aux[0]);
+    emit_call_comment(e->sec[SEC_STEP], IND2, n, NULL);
+    emit_printf(e->sec[SEC_STEP], IND2 "%s(%s, %s, %s, %s);\n", k, Pt(e, x), P(e, n->aux[0]),
+                Pt(e, n->out[1]), Pt(e, n->out[0]));
+    return true;
+}
+
+static bool bwd_msleaky(struct emitter *e, struct ir_node *b)
+{
+    struct ir_node *n = b->fwd;
+    struct ir_value *x = n->in[0];
+    const char *k = emit_kname(e, b, "backward");
+    emit_printf(e->sec[SEC_DEFS], "SNN_MSLEAKY_BACKWARD(%s, %d, %zu, %s, %s, %d)m4_dnl\n", k, batch_of(x),
+                per_sample(x), emit_float(e, n->at.decay), emit_float(e, n->at.threshold), n->at.max_strength);
+    zero(e, e->sec[SEC_BPRE], IND, b->aux[0]);
+    emit_call_comment(e->sec[SEC_BSTEP], IND2, b, "backward through time");
+    emit_printf(e->sec[SEC_BSTEP], IND2 "%s(t, %s, %s, %s, %s, %s, %s);\n", k, P(e, n->out[1]),
+                P(e, n->out[0]), Pt(e, b->in[0]), Pt(e, b->in[1]), Pt(e, b->out[0]), P(e, b->aux[0]));
+    return true;
+}
+
+/* ---------------------------------------------------------------- encoders */
+
+static bool fwd_rate(struct emitter *e, struct ir_node *n)
+{
+    const char *k = emit_kname(e, n, "step");
+    emit_printf(e->sec[SEC_DEFS], "SNN_RATE_STEP(%s, %zu, %s)m4_dnl\n", k, n->in[0]->numel,
+                emit_float(e, n->at.gain));
+    emit_call_comment(e->sec[SEC_STEP], IND2, n, NULL);
+    emit_printf(e->sec[SEC_STEP], IND2 "%s(%s, %s, &%s_rng);\n", k, P(e, n->in[0]), Pt(e, n->out[0]),
+                e->prefix);
+    return true;
+}
+
+static bool fwd_latency(struct emitter *e, struct ir_node *n, struct diag *d)
+{
+    const struct ir_attrs *at = &n->at;
+    int T = e->g->set.num_steps;
+    if (at->first_spike_time < 0 || at->first_spike_time > T - 1)
+        return diag_error(d, "%s: node '%s' (snn.LatencyEncode): first_spike_time %g is outside [0, %d]",
+                          e->g->file, n->name, (double)at->first_spike_time, T - 1);
+    double tau = at->linear && at->normalize ? T - 1 - at->first_spike_time : at->tau;
+    const char *k = emit_kname(e, n, "init"), *ks = emit_kname(e, n, "step");
+    emit_printf(e->sec[SEC_DEFS],
+                "SNN_LATENCY_INIT(%s, %zu, %d, %d, %d, %d, %s, %s, %s, %s, %s, %s)m4_dnl\n", k,
+                n->in[0]->numel, T, at->linear, at->normalize, at->clip, emit_float(e, at->tau),
+                emit_float(e, at->lat_threshold), emit_float(e, at->first_spike_time),
+                emit_float(e, (float)((double)at->lat_threshold + (double)at->epsilon)),
+                emit_float(e, (float)-tau), emit_float(e, (float)(-tau * ((double)at->lat_threshold - 1.0))));
+    emit_printf(e->sec[SEC_DEFS], "SNN_LATENCY_STEP(%s, %zu)m4_dnl\n", ks, n->in[0]->numel);
+    emit_call_comment(e->sec[SEC_PRE], IND, n, "spike times");
+    emit_printf(e->sec[SEC_PRE], IND "if (%s(%s, %s))\n" IND2 "return -1;\n", k, P(e, n->in[0]),
+                P(e, n->aux[0]));
+    emit_call_comment(e->sec[SEC_STEP], IND2, n, NULL);
+    emit_printf(e->sec[SEC_STEP], IND2 "%s(t, %s, %s);\n", ks, P(e, n->aux[0]), Pt(e, n->out[0]));
+    return true;
+}
+
+/* ---------------------------------------------------------------- reductions */
+
+static void fill(struct emitter *e, FILE *f, struct ir_value *v, const char *value)
+{
+    emit_printf(f, IND "for (int i = 0; i < %zu; i++)\n" IND2 "%s[i] = %s;\n", v->numel, P(e, v), value);
+}
+
+static const char *sum_step(struct emitter *e, struct ir_node *n, size_t numel)
+{
+    const char *k = emit_kname(e, n, "sum");
+    emit_printf(e->sec[SEC_DEFS], "SNN_SUM_STEP(%s, %zu)m4_dnl\n", k, numel);
+    return k;
+}
+
+static bool fwd_spike_count(struct emitter *e, struct ir_node *n)
+{
+    const char *k = sum_step(e, n, n->in[0]->numel);
+    zero(e, e->sec[SEC_PRE], IND, n->out[0]);
+    emit_call_comment(e->sec[SEC_STEP], IND2, n, NULL);
+    emit_printf(e->sec[SEC_STEP], IND2 "%s(%s, %s);\n", k, Pt(e, n->in[0]), P(e, n->out[0]));
+    return true;
+}
+
+static const char *broadcast_bwd(struct emitter *e, struct ir_node *b, size_t numel)
+{
+    const char *k = emit_kname(e, b, "backward");
+    emit_printf(e->sec[SEC_DEFS], "SNN_BROADCAST_BACKWARD(%s, %zu)m4_dnl\n", k, numel);
+    return k;
+}
+
+static bool bwd_spike_count(struct emitter *e, struct ir_node *b)
+{
+    const char *k = broadcast_bwd(e, b, b->fwd->in[0]->numel);
+    emit_call_comment(e->sec[SEC_BSTEP], IND2, b, "backward");
+    emit_printf(e->sec[SEC_BSTEP], IND2 "%s(%s, %s);\n", k, P(e, b->in[0]), Pt(e, b->out[0]));
+    return true;
+}
+
+static bool fwd_predict(struct emitter *e, struct ir_node *n)
+{
+    struct ir_value *x = n->in[0], *acc = n->aux[0];
+    const char *k;
+    FILE *s = e->sec[SEC_STEP];
+    emit_call_comment(s, IND2, n, NULL);
+    switch (n->at.rule) {
+    case IR_PRED_COUNT:
+    case IR_PRED_MEMBRANE_SUM:
+        k = sum_step(e, n, x->numel);
+        zero(e, e->sec[SEC_PRE], IND, acc);
+        emit_printf(s, IND2 "%s(%s, %s);\n", k, Pt(e, x), P(e, acc));
+        break;
+    case IR_PRED_MEMBRANE_MAX:
+        k = emit_kname(e, n, "max");
+        emit_printf(e->sec[SEC_DEFS], "SNN_MAX_STEP(%s, %zu)m4_dnl\n", k, x->numel);
+        emit_printf(s, IND2 "%s(t, %s, %s);\n", k, Pt(e, x), P(e, acc));
+        break;
+    case IR_PRED_FIRST_SPIKE:
+        k = emit_kname(e, n, "first");
+        emit_printf(e->sec[SEC_DEFS], "SNN_FIRST_STEP(%s, %zu)m4_dnl\n", k, x->numel);
+        fill(e, e->sec[SEC_PRE], acc, "-1.0f");
+        emit_printf(s, IND2 "%s(t, %s, %s);\n", k, Pt(e, x), P(e, acc));
+        break;
+    }
+    k = emit_kname(e, n, "finish");
+    emit_printf(e->sec[SEC_DEFS], "SNN_PREDICT_FINISH(%s, %d, %lld, %d, %d)m4_dnl\n", k, batch_of(x),
+                (long long)x->dims[1], n->at.rule == IR_PRED_FIRST_SPIKE, e->g->set.num_steps);
+    emit_call_comment(e->sec[SEC_POST], IND, n, "class per sample");
+    emit_printf(e->sec[SEC_POST], IND "%s(%s, %s);\n", k, P(e, acc), P(e, n->out[0]));
+    return true;
+}
+
+/* ---------------------------------------------------------------- losses */
+
+static bool is_ce(enum ir_op op)
+{
+    return op == IR_OP_CE_MEMBRANE_LOSS || op == IR_OP_CE_RATE_LOSS || op == IR_OP_CE_COUNT_LOSS ||
+           op == IR_OP_CE_MAX_MEM_LOSS || op == IR_OP_CE_TEMPORAL_LOSS;
+}
+
+/* snnTorch targets_convert: on > off gives max(onehot on, off), else
+ * onehot on + (1 - onehot) off; either way the label gets on', others off'. */
+static void targets(const struct ir_node *n, int T, float *on, float *off)
+{
+    float a, b;
+    if (n->op == IR_OP_MSE_COUNT_LOSS) { /* int(T * rate), as snnTorch */
+        a = (float)(int)(T * (double)n->at.correct_rate);
+        b = (float)(int)(T * (double)n->at.incorrect_rate);
+    } else {
+        a = n->at.on_target;
+        b = n->at.off_target;
+    }
+    *on = a;
+    *off = a > b && b < 0.0f ? 0.0f : b;
+}
+
+static bool fwd_loss(struct emitter *e, struct ir_node *n)
+{
+    struct ir_value *z = n->in[0], *y = n->in[1], *loss = n->out[0];
+    int N = batch_of(z), C = (int)z->dims[1], T = e->g->set.num_steps;
+    FILE *s = e->sec[SEC_STEP], *post = e->sec[SEC_POST];
+    const char *k;
+    float on, off;
+    targets(n, T, &on, &off);
+    /* labels are checked before anything runs */
+    emit_printf(e->sec[SEC_CHECKS], IND "for (int n = 0; n < %d; n++)\n" IND2
+                "if (%s[n] < 0 || %s[n] >= %d)\n" IND2 IND
+                "return snn_fail(\"%s: label %%lld of sample %%d is not a class of 0..%d\", (long long)%s[n], n);\n",
+                N, P(e, y), P(e, y), C, y->name, C - 1, P(e, y));
+    emit_printf(e->sec[SEC_PRE], IND "%s[0] = 0.0f;\n", P(e, loss));
+    emit_call_comment(s, IND2, n, NULL);
+    switch (n->op) {
+    case IR_OP_CE_MEMBRANE_LOSS:
+    case IR_OP_CE_RATE_LOSS:
+        k = emit_kname(e, n, "step");
+        emit_printf(e->sec[SEC_DEFS], "SNN_CE_STEP(%s, %d, %d)m4_dnl\n", k, N, C);
+        emit_printf(s, IND2 "%s(%s, %s, %s);\n", k, Pt(e, z), P(e, y), P(e, loss));
+        if (n->op == IR_OP_CE_RATE_LOSS)
+            emit_printf(post, IND "%s[0] /= (float)%d; /* mean over steps */\n", P(e, loss), T);
+        break;
+    case IR_OP_MSE_MEMBRANE_LOSS:
+        k = emit_kname(e, n, "step");
+        emit_printf(e->sec[SEC_DEFS], "SNN_MSE_STEP(%s, %d, %d, %s, %s)m4_dnl\n", k, N, C, emit_float(e, on),
+                    emit_float(e, off));
+        emit_printf(s, IND2 "%s(%s, %s, %s);\n", k, Pt(e, z), P(e, y), P(e, loss));
+        emit_printf(post, IND "%s[0] /= (float)%d; /* mean over steps */\n", P(e, loss), T);
+        break;
+    case IR_OP_CE_COUNT_LOSS:
+    case IR_OP_MSE_COUNT_LOSS:
+        k = sum_step(e, n, z->numel);
+        zero(e, e->sec[SEC_PRE], IND, n->aux[0]);
+        emit_printf(s, IND2 "%s(%s, %s);\n", k, Pt(e, z), P(e, n->aux[0]));
+        k = emit_kname(e, n, "finish");
+        if (n->op == IR_OP_CE_COUNT_LOSS)
+            emit_printf(e->sec[SEC_DEFS], "SNN_CE_FINISH(%s, %d, %d, %s)m4_dnl\n", k, N, C,
+                        emit_float(e, (float)(1.0 / N)));
+        else
+            emit_printf(e->sec[SEC_DEFS], "SNN_MSE_COUNT_FINISH(%s, %d, %d, %s, %s, %d)m4_dnl\n", k, N, C,
+                        emit_float(e, on), emit_float(e, off), T);
+        emit_call_comment(post, IND, n, "loss of the spike count");
+        emit_printf(post, IND "%s(%s, %s, %s, %s);\n", k, P(e, n->aux[0]), P(e, y), P(e, loss), P(e, n->aux[1]));
+        break;
+    case IR_OP_CE_MAX_MEM_LOSS:
+        k = emit_kname(e, n, "max");
+        emit_printf(e->sec[SEC_DEFS], "SNN_ARGMAX_STEP(%s, %zu)m4_dnl\n", k, z->numel);
+        emit_printf(s, IND2 "%s(t, %s, %s, %s);\n", k, Pt(e, z), P(e, n->aux[0]), P(e, n->aux[1]));
+        k = emit_kname(e, n, "finish");
+        emit_printf(e->sec[SEC_DEFS], "SNN_CE_FINISH(%s, %d, %d, %s)m4_dnl\n", k, N, C,
+                    emit_float(e, (float)(1.0 / N)));
+        emit_call_comment(post, IND, n, "loss of the maximum membrane");
+        emit_printf(post, IND "%s(%s, %s, %s, %s);\n", k, P(e, n->aux[0]), P(e, y), P(e, loss), P(e, n->aux[2]));
+        break;
+    case IR_OP_CE_TEMPORAL_LOSS:
+        k = emit_kname(e, n, "first");
+        emit_printf(e->sec[SEC_DEFS], "SNN_FIRST_STEP(%s, %zu)m4_dnl\n", k, z->numel);
+        fill(e, e->sec[SEC_PRE], n->aux[0], "-1.0f");
+        emit_printf(s, IND2 "%s(t, %s, %s);\n", k, Pt(e, z), P(e, n->aux[0]));
+        k = emit_kname(e, n, "finish");
+        emit_printf(e->sec[SEC_DEFS], "SNN_TEMPORAL_FINISH(%s, %d, %d, %d, %d)m4_dnl\n", k, N, C, T,
+                    n->at.reciprocal);
+        emit_call_comment(post, IND, n, "loss of the first-spike times");
+        emit_printf(post, IND "%s(%s, %s, %s, %s);\n", k, P(e, n->aux[0]), P(e, y), P(e, loss), P(e, n->aux[1]));
+        break;
+    default:
+        break;
+    }
+    return true;
+}
+
+static bool bwd_loss(struct emitter *e, struct ir_node *b)
+{
+    struct ir_node *n = b->fwd;
+    struct ir_value *z = n->in[0], *y = n->in[1];
+    int N = batch_of(z), C = (int)z->dims[1], T = e->g->set.num_steps;
+    FILE *s = e->sec[SEC_BSTEP];
+    const char *k = emit_kname(e, b, "backward");
+    float on, off;
+    targets(n, T, &on, &off);
+    emit_call_comment(s, IND2, b, "backward");
+    switch (n->op) {
+    case IR_OP_CE_MEMBRANE_LOSS:
+    case IR_OP_CE_RATE_LOSS:
+        emit_printf(e->sec[SEC_DEFS], "SNN_CE_STEP_BACKWARD(%s, %d, %d, %s)m4_dnl\n", k, N, C,
+                    emit_float(e, (float)(n->op == IR_OP_CE_RATE_LOSS ? 1.0 / ((double)N * T) : 1.0 / N)));
+        emit_printf(s, IND2 "%s(%s, %s, %s);\n", k, Pt(e, z), P(e, y), Pt(e, b->out[0]));
+        break;
+    case IR_OP_MSE_MEMBRANE_LOSS:
+        emit_printf(e->sec[SEC_DEFS], "SNN_MSE_STEP_BACKWARD(%s, %d, %d, %s, %s, %s)m4_dnl\n", k, N, C,
+                    emit_float(e, on), emit_float(e, off), emit_float(e, (float)(1.0 / ((double)N * C * T))));
+        emit_printf(s, IND2 "%s(%s, %s, %s);\n", k, Pt(e, z), P(e, y), Pt(e, b->out[0]));
+        break;
+    case IR_OP_CE_COUNT_LOSS:
+    case IR_OP_MSE_COUNT_LOSS:
+        k = broadcast_bwd(e, b, z->numel);
+        emit_printf(s, IND2 "%s(%s, %s);\n", k, P(e, n->aux[1]), Pt(e, b->out[0]));
+        break;
+    case IR_OP_CE_MAX_MEM_LOSS:
+    case IR_OP_CE_TEMPORAL_LOSS: {
+        emit_printf(e->sec[SEC_DEFS], "SNN_AT_STEP_BACKWARD(%s, %zu)m4_dnl\n", k, z->numel);
+        bool mx = n->op == IR_OP_CE_MAX_MEM_LOSS;
+        emit_printf(s, IND2 "%s(t, %s, %s, %s);\n", k, P(e, n->aux[mx ? 1 : 0]), P(e, n->aux[mx ? 2 : 1]),
+                    Pt(e, b->out[0]));
+        break;
+    }
+    default:
+        break;
+    }
+    return true;
+}
+
+/* ---------------------------------------------------------------- dispatch */
+
+bool emit_conv_forward(struct emitter *e, struct ir_node *n, struct diag *d);
+bool emit_conv_backward(struct emitter *e, struct ir_node *b, struct diag *d);
+
+static bool emit_forward(struct emitter *e, struct ir_node *n, struct diag *d)
+{
+    switch (n->op) {
+    case IR_OP_GEMM:
+    case IR_OP_MATMUL:
+        return fwd_dense(e, n);
+    case IR_OP_ADD:
+    case IR_OP_SUB:
+    case IR_OP_MUL:
+        return fwd_binary(e, n);
+    case IR_OP_RELU:
+        return fwd_relu(e, n);
+    case IR_OP_FLATTEN:
+    case IR_OP_RESHAPE:
+    case IR_OP_IDENTITY:
+        return true; /* aliases: no code */
+    case IR_OP_CONV:
+    case IR_OP_MAXPOOL:
+    case IR_OP_AVGPOOL:
+        return emit_conv_forward(e, n, d);
+    case IR_OP_LEAKY:
+        return fwd_leaky(e, n);
+    case IR_OP_SYNAPTIC:
+        return fwd_synaptic(e, n);
+    case IR_OP_MS_LEAKY:
+        return fwd_msleaky(e, n);
+    case IR_OP_RATE_ENCODE:
+        return fwd_rate(e, n);
+    case IR_OP_LATENCY_ENCODE:
+        return fwd_latency(e, n, d);
+    case IR_OP_SPIKE_COUNT:
+        return fwd_spike_count(e, n);
+    case IR_OP_PREDICT:
+        return fwd_predict(e, n);
+    case IR_OP_CE_MEMBRANE_LOSS:
+    case IR_OP_CE_RATE_LOSS:
+    case IR_OP_CE_COUNT_LOSS:
+    case IR_OP_CE_MAX_MEM_LOSS:
+    case IR_OP_MSE_COUNT_LOSS:
+    case IR_OP_MSE_MEMBRANE_LOSS:
+    case IR_OP_CE_TEMPORAL_LOSS:
+        return fwd_loss(e, n);
+    case IR_OP_COUNT:
+        break;
+    }
+    return diag_error(d, "%s: node '%s': no emitter for %s", e->g->file, n->name, ir_op_name(n->op));
+}
+
+static bool emit_backward(struct emitter *e, struct ir_node *b, struct diag *d)
+{
+    switch (b->op) {
+    case IR_OP_GEMM:
+    case IR_OP_MATMUL:
+        return bwd_dense(e, b);
+    case IR_OP_ADD:
+    case IR_OP_SUB:
+    case IR_OP_MUL:
+        return bwd_binary(e, b);
+    case IR_OP_RELU:
+        return bwd_relu(e, b);
+    case IR_OP_CONV:
+    case IR_OP_MAXPOOL:
+    case IR_OP_AVGPOOL:
+        return emit_conv_backward(e, b, d);
+    case IR_OP_LEAKY:
+        return bwd_leaky(e, b);
+    case IR_OP_SYNAPTIC:
+        return bwd_synaptic(e, b);
+    case IR_OP_MS_LEAKY:
+        return bwd_msleaky(e, b);
+    case IR_OP_SPIKE_COUNT:
+        return bwd_spike_count(e, b);
+    case IR_OP_CE_MEMBRANE_LOSS:
+    case IR_OP_CE_RATE_LOSS:
+    case IR_OP_CE_COUNT_LOSS:
+    case IR_OP_CE_MAX_MEM_LOSS:
+    case IR_OP_MSE_COUNT_LOSS:
+    case IR_OP_MSE_MEMBRANE_LOSS:
+    case IR_OP_CE_TEMPORAL_LOSS:
+        return bwd_loss(e, b);
+    case IR_OP_FLATTEN:
+    case IR_OP_RESHAPE:
+    case IR_OP_IDENTITY:
+    case IR_OP_RATE_ENCODE:
+    case IR_OP_LATENCY_ENCODE:
+    case IR_OP_PREDICT:
+    case IR_OP_COUNT:
+        break;
+    }
+    return diag_error(d, "%s: node '%s': no backward for %s", e->g->file, b->name, ir_op_name(b->op));
+}
+
+bool emit_ops(struct emitter *e, struct diag *d)
+{
+    struct ir_graph *g = e->g;
+    bool ce = false, rate = false;
+    for (int i = 0; i < g->nnodes; i++) {
+        if (g->nodes[i]->dead)
+            continue;
+        ce |= is_ce(g->nodes[i]->op);
+        rate |= g->nodes[i]->op == IR_OP_RATE_ENCODE;
+    }
+    if (ce)
+        emit_printf(e->sec[SEC_DEFS], "SNN_LOSS_HELPERS()m4_dnl\n");
+    if (rate) { /* RateEncode draws from one generator, seeded by snn.seed */
+        emit_printf(e->sec[SEC_STORAGE], "static struct snnrt_rng %s_rng;\n", e->prefix);
+        emit_printf(e->sec[SEC_CHECKS], IND "static int seeded;\n" IND "if (!seeded) {\n" IND2
+                    "snnrt_rng_seed(&%s_rng, %lluULL);\n" IND2 "seeded = 1;\n" IND "}\n",
+                    e->prefix, (unsigned long long)g->set.seed);
+    }
+    for (int i = 0; i < g->nnodes; i++)
+        if (!g->nodes[i]->dead && !emit_forward(e, g->nodes[i], d))
+            return false;
+    if (!g->training)
+        return true;
+    for (int i = 0; i < g->nparams; i++)
+        if (g->params[i]->trainable)
+            emit_printf(e->sec[SEC_BZERO], IND "memset(%s_g_%s, 0, sizeof %s_g_%s);\n", e->prefix,
+                        g->params[i]->cname + 2, e->prefix, g->params[i]->cname + 2);
+    bool *cleared = arena_array(g->arena, (size_t)g->nvalues, sizeof *cleared);
+    for (int i = 0; i < g->nbwd; i++) {
+        struct ir_node *b = g->bwd[i];
+        for (int k = 0; k < b->nout; k++) { /* clear each gradient before its first writer */
+            struct ir_value *r = b->out[k] ? ir_root(b->out[k]) : NULL;
+            if (!r || r->storage == IR_ST_EXTERN || r->storage == IR_ST_NONE || cleared[r->id])
+                continue;
+            cleared[r->id] = true;
+            if (b->phase == IR_PH_STEP && r->storage != IR_ST_STEP)
+                zero(e, e->sec[SEC_BPRE], IND, r);
+            else
+                zero(e, bbody(e, b), ind(b), r);
+        }
+        if (!emit_backward(e, b, d))
+            return false;
+    }
+    return true;
+}

@@ -1,0 +1,276 @@
+/* main.c - the snnc command line: show, emit, verify.
+ *
+ * Takes: argv. Gives: exit status 0 on success, 1 for a bad model or
+ * failed verification, 2 for a bad command line; one clear message on
+ * stderr naming the file and node for a bad model.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "emit.h"
+#include "pipeline.h"
+#include "verify.h"
+
+bool pipeline_pass_exists(const char *name);
+bool plan_check(const struct ir_graph *g);
+
+static const char usage_text[] =
+    "Usage: snnc [OPTION]... COMMAND [ARG]...\n"
+    "Compile a spiking neural network (an ONNX model, binary or text) into C\n"
+    "that trains it with backpropagation through time, or infers with it.\n"
+    "\n"
+    "Commands:\n"
+    "  show MODEL              print the graph: shapes, static/temporal kinds,\n"
+    "                          parameters and the planned memory\n"
+    "  emit MODEL -o DIR       write C for training (default) or inference\n"
+    "  verify CASE...          compile reference cases, run one forward and one\n"
+    "                          backward pass, compare outputs and gradients\n"
+    "\n"
+    "Options for show and emit:\n"
+    "  -o, --output=DIR        folder to write (emit); replaced atomically\n"
+    "      --train             emit training code (the default)\n"
+    "      --infer             emit inference code: no loss, no backward\n"
+    "      --program=KIND      add a main(): train, infer or verify\n"
+    "      --prefix=NAME       C prefix of the emitted API (default model)\n"
+    "      --steps=T           number of time steps (overrides snn.num_steps)\n"
+    "      --batch=N           batch size (overrides snn.batch_size)\n"
+    "      --epochs=N, --lr=X, --seed=N   training settings (override metadata)\n"
+    "      --max-samples=N     dataset capacity of the trainer (default 60000)\n"
+    "      --max-memory=BYTES  refuse plans larger than this (default 2 GiB)\n"
+    "      --dump-after=PASS   print the IR after import, infer, unroll, prune,\n"
+    "                          autodiff or plan\n"
+    "  -h, --help              show this help and exit\n"
+    "  -V, --version           show the version and exit\n"
+    "\n"
+    "Environment: SNNC_DATADIR (templates and runtime), CC (for verify).\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "snnc: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'snnc --help' for more information.\n");
+    return 2;
+}
+
+static bool parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+static char *join_args(int argc, char **argv)
+{
+    size_t len = 1;
+    for (int i = 0; i < argc; i++)
+        len += strlen(argv[i]) + 1;
+    char *s = malloc(len);
+    if (!s)
+        return NULL;
+    s[0] = 0;
+    for (int i = 0; i < argc; i++) {
+        strcat(s, argv[i]);
+        if (i + 1 < argc)
+            strcat(s, " ");
+    }
+    return s;
+}
+
+static void show_graph(struct ir_graph *g)
+{
+    printf("model %s (%s): T = %d, batch = %d, %s\n", g->name, g->file, g->set.num_steps,
+           g->set.batch_size, g->training ? "training" : "inference");
+    printf("\ninputs:\n");
+    for (int i = 0; i < g->ninputs; i++)
+        printf("  %-20s %-5s %-24s %s\n", g->inputs[i]->name, g->inputs[i]->dtype == IR_I64 ? "int64" : "float",
+               ir_shape_str(g, g->inputs[i]), g->inputs[i]->time == IR_TEMPORAL ? "temporal" : "static");
+    printf("\nnodes:\n");
+    for (int i = 0; i < g->nnodes; i++) {
+        struct ir_node *n = g->nodes[i];
+        if (n->dead)
+            continue;
+        const char *ph = n->phase == IR_PH_ONCE ? "once" : n->phase == IR_PH_STEP ? "every step" : "after";
+        printf("  %-14s %-20s %-10s", n->name, ir_op_name(n->op), ph);
+        for (int k = 0; k < n->nout; k++)
+            if (n->out[k])
+                printf(" %s%s %s", k ? ", " : "-> ", n->out[k]->name, ir_shape_str(g, n->out[k]));
+        printf("\n");
+    }
+    size_t total = 0;
+    printf("\nparameters:\n");
+    for (int i = 0; i < g->nparams; i++) {
+        struct ir_value *p = g->params[i];
+        printf("  %-20s %-16s %9zu %s%s\n", p->name, ir_shape_str(g, p), p->numel,
+               p->trainable ? "trainable" : "frozen", p->f32 ? "" : ", initialized by the trainer");
+        total += p->numel;
+    }
+    printf("  total %zu parameters (%zu bytes)\n", total, total * sizeof(float));
+    printf("\noutputs:\n");
+    for (int i = 0; i < g->noutputs; i++)
+        printf("  %-20s %s\n", g->outputs[i]->name, ir_shape_str(g, g->outputs[i]));
+    size_t tape = 0;
+    for (int i = 0; i < g->nvalues; i++)
+        if (g->values[i]->storage == IR_ST_RECORD)
+            tape += ir_storage_floats(g, g->values[i]) * sizeof(float);
+    printf("\nplanned arena: %zu bytes (of which records for backward and outputs: %zu)\n",
+           g->arena_floats * sizeof(float), tape);
+}
+
+enum { OPT_TRAIN = 256, OPT_INFER, OPT_PROGRAM, OPT_PREFIX, OPT_STEPS, OPT_BATCH, OPT_EPOCHS, OPT_LR,
+       OPT_SEED, OPT_MAX_SAMPLES, OPT_MAX_MEMORY, OPT_DUMP };
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"output", required_argument, NULL, 'o'}, {"train", no_argument, NULL, OPT_TRAIN},
+        {"infer", no_argument, NULL, OPT_INFER}, {"program", required_argument, NULL, OPT_PROGRAM},
+        {"prefix", required_argument, NULL, OPT_PREFIX}, {"steps", required_argument, NULL, OPT_STEPS},
+        {"batch", required_argument, NULL, OPT_BATCH}, {"epochs", required_argument, NULL, OPT_EPOCHS},
+        {"lr", required_argument, NULL, OPT_LR}, {"seed", required_argument, NULL, OPT_SEED},
+        {"max-samples", required_argument, NULL, OPT_MAX_SAMPLES},
+        {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
+        {"dump-after", required_argument, NULL, OPT_DUMP}, {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
+    struct snnc_options o;
+    snnc_options_init(&o);
+    struct emit_options eo = {.prefix = "model", .max_samples = 60000};
+    long v;
+    int c;
+    char *cmdline = join_args(argc, argv);
+    eo.cmdline = cmdline;
+    while ((c = getopt_long(argc, argv, "+o:hV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            eo.outdir = optarg;
+            break;
+        case OPT_TRAIN:
+            o.training = true;
+            break;
+        case OPT_INFER:
+            o.training = false;
+            break;
+        case OPT_PROGRAM:
+            if (strcmp(optarg, "train") && strcmp(optarg, "infer") && strcmp(optarg, "verify"))
+                return usage_error("--program is '%s'; expected train, infer or verify", optarg);
+            eo.program = optarg;
+            break;
+        case OPT_PREFIX:
+            for (const char *p = optarg; *p; p++)
+                if (!((*p >= 'a' && *p <= 'z') || *p == '_' || (p > optarg && *p >= '0' && *p <= '9')))
+                    return usage_error("--prefix '%s' must be a lowercase C identifier", optarg);
+            eo.prefix = optarg;
+            break;
+        case OPT_STEPS:
+        case OPT_BATCH:
+        case OPT_EPOCHS:
+        case OPT_SEED:
+        case OPT_MAX_SAMPLES:
+            if (!parse_long(optarg, c == OPT_EPOCHS || c == OPT_SEED ? 0 : 1, 2147483647L, &v))
+                return usage_error("bad number '%s'", optarg);
+            if (c == OPT_STEPS)
+                o.steps = (int)v;
+            else if (c == OPT_BATCH)
+                o.batch = (int)v;
+            else if (c == OPT_EPOCHS)
+                o.epochs = (int)v;
+            else if (c == OPT_SEED)
+                o.seed = v;
+            else
+                eo.max_samples = v;
+            break;
+        case OPT_LR: {
+            char *end;
+            o.lr = strtod(optarg, &end);
+            if (*end || !(o.lr > 0))
+                return usage_error("bad learning rate '%s'", optarg);
+            break;
+        }
+        case OPT_MAX_MEMORY:
+            if (!parse_long(optarg, 1, 0x7fffffffffffffffL, &v))
+                return usage_error("bad size '%s'", optarg);
+            o.max_arena_bytes = (size_t)v;
+            break;
+        case OPT_DUMP:
+            if (!pipeline_pass_exists(optarg))
+                return usage_error("--dump-after: no pass named '%s'", optarg);
+            o.dump_after = optarg;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            free(cmdline);
+            return 0;
+        case 'V':
+            printf("snnc %s\n", PACKAGE_VERSION);
+            free(cmdline);
+            return 0;
+        default:
+            fprintf(stderr, "Try 'snnc --help' for more information.\n");
+            free(cmdline);
+            return 2;
+        }
+    }
+    if (optind >= argc) {
+        free(cmdline);
+        return usage_error("%s", "no command given");
+    }
+    const char *cmd = argv[optind++];
+    int rc;
+    if (!strcmp(cmd, "verify")) {
+        if (optind >= argc) {
+            free(cmdline);
+            return usage_error("%s", "verify needs at least one CASE folder");
+        }
+        rc = verify_cases(argv + optind, argc - optind, stdout);
+        free(cmdline);
+        return rc;
+    }
+    if (strcmp(cmd, "show") && strcmp(cmd, "emit")) {
+        free(cmdline);
+        return usage_error("unknown command '%s'", cmd);
+    }
+    /* options may also follow the model */
+    if (optind + 1 != argc) {
+        free(cmdline);
+        return usage_error("%s needs exactly one MODEL", cmd);
+    }
+    const char *model = argv[optind];
+    if (!strcmp(cmd, "emit") && !eo.outdir) {
+        free(cmdline);
+        return usage_error("%s", "emit needs -o DIR");
+    }
+    if (eo.program && !strcmp(eo.program, "infer"))
+        o.training = false;
+    if (eo.program && (!strcmp(eo.program, "train") || !strcmp(eo.program, "verify")) && !o.training) {
+        free(cmdline);
+        return usage_error("--program=%s needs training code; drop --infer", eo.program);
+    }
+    struct diag d = {0};
+    void *proto = NULL;
+    struct ir_graph *g = pipeline_run(model, &o, &proto, &d);
+    rc = 0;
+    if (!g) {
+        fprintf(stderr, "snnc: %s\n", d.msg);
+        rc = 1;
+    } else if (!strcmp(cmd, "show")) {
+        show_graph(g);
+    } else if (!emit_model(g, &eo, &d)) {
+        fprintf(stderr, "snnc: %s\n", d.msg);
+        rc = 1;
+    } else {
+        fprintf(stderr, "snnc: wrote %s/%s.c (arena %zu bytes, T = %d, batch %d)\n", eo.outdir, eo.prefix,
+                g->arena_floats * sizeof(float), g->set.num_steps, g->set.batch_size);
+    }
+    ir_graph_free(g);
+    pipeline_free_model(proto);
+    free(cmdline);
+    return rc;
+}

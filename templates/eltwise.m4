@@ -1,0 +1,48 @@
+m4_dnl eltwise.m4 - Add, Sub, Mul and Relu with numpy broadcasting (SPEC section 3).
+m4_dnl Index maps come from the emitter as C expressions of the output index i
+m4_dnl (e.g. "i", "i % 32", "0"), so each kernel has constant strides.
+m4_dnl
+m4_dnl SNN_BINARY_FORWARD(fn, numel, OP, aidx, bidx)
+m4_define(<<<SNN_BINARY_FORWARD>>>, <<<
+static void $1(const float *restrict a, const float *restrict b, float *restrict y)
+{
+    for (int i = 0; i < $2; i++)
+        y[i] = a[$4] $3 b[$5];
+}
+>>>)m4_dnl
+m4_dnl SNN_BINARY_BACKWARD(fn, numel, op, aidx, bidx): op 0 add, 1 sub, 2 mul.
+m4_define(<<<SNN_BINARY_BACKWARD>>>, <<<
+static void $1(const float *restrict a, const float *restrict b, const float *restrict dy,
+    float *restrict da, float *restrict db)
+{
+    (void)a; (void)b;
+    for (int i = 0; i < $2; i++) {
+m4_ifelse(<<<$3>>>, <<<2>>>, <<<m4_dnl
+        if (da)
+            da[$4] += dy[i] * b[$5];
+        if (db)
+            db[$5] += dy[i] * a[$4];
+>>>, <<<m4_dnl
+        if (da)
+            da[$4] += dy[i];
+        if (db)
+            db[$5] SNN_IF($3, <<<-=>>>, <<<+=>>>) dy[i];
+>>>)m4_dnl
+    }
+}
+>>>)m4_dnl
+m4_dnl SNN_RELU_FORWARD(fn, numel) / SNN_RELU_BACKWARD(fn, numel)
+m4_define(<<<SNN_RELU_FORWARD>>>, <<<
+static void $1(const float *restrict x, float *restrict y)
+{
+    for (int i = 0; i < $2; i++)
+        y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+>>>)m4_dnl
+m4_define(<<<SNN_RELU_BACKWARD>>>, <<<
+static void $1(const float *restrict x, const float *restrict dy, float *restrict dx)
+{
+    for (int i = 0; i < $2; i++)
+        dx[i] += x[i] > 0.0f ? dy[i] : 0.0f;
+}
+>>>)m4_dnl
