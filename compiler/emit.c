@@ -24,6 +24,7 @@
 
 #include "config.h"
 #include "emit_int.h"
+#include "onnx.pb-c.h"
 
 const char *emit_datadir(void)
 {
@@ -303,6 +304,68 @@ static double init_bound(struct ir_graph *g, struct ir_value *p, float *fill)
     return 0;
 }
 
+static void emit_bytes(FILE *f, const char *name, const uint8_t *b, size_t n)
+{
+    fprintf(f, "static const unsigned char %s[%zu] = {", name, n ? n : 1);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%s%u,", i % 20 ? " " : "\n    ", b[i]);
+    fprintf(f, "%s};\n", n ? "\n" : "0");
+}
+
+/* Checkpoints are the model itself with the trained parameters: the
+ * ModelProto without its graph, and the graph without the parameters'
+ * initializers, are kept as bytes; the runtime appends the parameters. */
+static bool emit_checkpoint(struct emitter *e, FILE *f, struct diag *d)
+{
+    struct ir_graph *g = e->g;
+    const char *P = e->prefix;
+    const Onnx__ModelProto *m = g->proto;
+    if (!m || !m->graph)
+        return diag_error(d, "%s: no model to write checkpoints from", g->file);
+    Onnx__ModelProto head = *m;
+    head.graph = NULL;
+    Onnx__GraphProto body = *m->graph;
+    Onnx__TensorProto **kept = arena_array(g->arena, body.n_initializer + 1, sizeof *kept);
+    size_t nk = 0;
+    for (size_t i = 0; i < body.n_initializer; i++) {
+        struct ir_value *v = ir_value_find(g, body.initializer[i]->name ? body.initializer[i]->name : "");
+        if (!v || v->role != IR_ROLE_PARAM)
+            kept[nk++] = body.initializer[i];
+    }
+    body.initializer = kept;
+    body.n_initializer = nk;
+    size_t hn = protobuf_c_message_get_packed_size(&head.base);
+    size_t bn = protobuf_c_message_get_packed_size(&body.base);
+    uint8_t *hb = arena_alloc(g->arena, hn + 1), *bb = arena_alloc(g->arena, bn + 1);
+    protobuf_c_message_pack(&head.base, hb);
+    protobuf_c_message_pack(&body.base, bb);
+    fprintf(f, "\n/* The model's bytes, less the graph (head) and less the parameters (body). */\n");
+    emit_bytes(f, arena_printf(g->arena, "%s_onnx_head", P), hb, hn);
+    emit_bytes(f, arena_printf(g->arena, "%s_onnx_body", P), bb, bn);
+    fprintf(f, "\nstatic const struct snnrt_param %s_ckpt_params[%d] = {\n", P, g->nparams ? g->nparams : 1);
+    for (int i = 0; i < g->nparams; i++) {
+        struct ir_value *v = g->params[i];
+        fprintf(f, "    {\"%s\", %s_p_%s, %d, {", v->name, P, v->cname + 2, v->rank);
+        for (int r = 0; r < v->rank; r++)
+            fprintf(f, "%s%lld", r ? ", " : "", (long long)v->dims[r]);
+        fprintf(f, "%s}, %zu},\n", v->rank ? "" : "0", v->numel);
+    }
+    if (!g->nparams)
+        fprintf(f, "    {NULL, NULL, 0, {0}, 0},\n");
+    fprintf(f, "};\n");
+    fprintf(f, "\n/* Writes the model with the current parameters as an ONNX file, atomically. */\n");
+    fprintf(f, "int %s_save(const char *path, char *err, size_t errlen)\n{\n"
+               "    return snnrt_model_write(path, %s_onnx_head, sizeof %s_onnx_head, %s_onnx_body,\n"
+               "                             sizeof %s_onnx_body, %s_ckpt_params, %d, err, errlen);\n}\n",
+            P, P, P, P, P, P, g->nparams);
+    fprintf(f, "\n/* Reads the parameters back from an ONNX file (a checkpoint or any model\n"
+               " * with initializers of the same names and shapes). */\n");
+    fprintf(f, "int %s_load(const char *path, char *err, size_t errlen)\n{\n"
+               "    return snnrt_model_load_params(path, %s_ckpt_params, %d, err, errlen);\n}\n",
+            P, P, g->nparams);
+    return true;
+}
+
 static bool emit_api(struct emitter *e, FILE *f, struct diag *d)
 {
     struct ir_graph *g = e->g;
@@ -399,7 +462,22 @@ static bool emit_api(struct emitter *e, FILE *f, struct diag *d)
     fprintf(f, "}\n");
     /* optimizer state for checkpoints */
     fprintf(f, "\nlong %s_optimizer_steps(void)\n{\n    return %s_steps_taken;\n}\n", P, P);
-    return true;
+    fprintf(f, "\nvoid %s_set_optimizer_steps(long steps)\n{\n    %s_steps_taken = steps;\n}\n", P, P);
+    int nstate = 0;
+    fprintf(f, "\n/* Optimizer moments (Adam m, v; SGD momentum in m), for resuming. */\n");
+    fprintf(f, "const struct %s_tensor %s_opt_state[] = {\n", P, P);
+    for (int i = 0; i < g->nparams; i++) {
+        struct ir_value *v = g->params[i];
+        if (!v->trainable)
+            continue;
+        for (int k = 0; k < 2; k++, nstate++)
+            fprintf(f, "    {\"%s/%s\", %s_%c_%s, NULL, 0, 1, {%zu}, %zu},\n", k ? "v" : "m", v->name, P,
+                    k ? 'v' : 'm', v->cname + 2, v->numel, v->numel);
+    }
+    if (!nstate)
+        fprintf(f, "    {NULL, NULL, NULL, 0, 0, {0}, 0},\n");
+    fprintf(f, "};\nconst int %s_num_opt_state = %d;\n", P, nstate);
+    return emit_checkpoint(e, f, d);
 }
 
 static void emit_header(struct emitter *e, FILE *f)
@@ -438,10 +516,19 @@ static void emit_header(struct emitter *e, FILE *f)
             P, P, P, P, P);
     fprintf(f, "/* Runs all T steps; 0 on success, else %s_error() says why. */\n", P);
     fprintf(f, "int %s_forward(void);\nconst char *%s_error(void);\n", P, P);
+    fprintf(f, "/* Streaming: %s_reset() reads the static inputs and clears the state;\n"
+               " * each %s_step() runs one step (slice t of a temporal input); after the\n"
+               " * last step the outputs are final. Both return 0 or -1. */\n", P, P);
+    fprintf(f, "int %s_reset(void);\nint %s_step(void);\n", P, P);
     if (g->training) {
         fprintf(f, "void %s_backward(void);\n", P);
         fprintf(f, "void %s_init_params(uint64_t seed);\n", P);
         fprintf(f, "void %s_optimizer_step(double lr);\nlong %s_optimizer_steps(void);\n", P, P);
+        fprintf(f, "void %s_set_optimizer_steps(long steps);\n", P);
+        fprintf(f, "extern const struct %s_tensor %s_opt_state[];\nextern const int %s_num_opt_state;\n", P, P, P);
+        fprintf(f, "/* Checkpoints: the model as ONNX with the current parameters. */\n");
+        fprintf(f, "int %s_save(const char *path, char *err, size_t errlen);\n", P);
+        fprintf(f, "int %s_load(const char *path, char *err, size_t errlen);\n", P);
     }
     fprintf(f, "\n#endif\n");
 }
@@ -453,6 +540,10 @@ bool emit_sources(struct ir_graph *g, const struct emit_options *o, const char *
     e.g = g;
     e.prefix = o->prefix ? o->prefix : "model";
     e.cmdline = o->cmdline;
+    for (int i = 0; !g->training && i < g->nparams; i++)
+        if (!g->params[i]->f32)
+            return diag_error(d, "%s: parameter '%s' has no data; inference code bakes trained weights in, "
+                              "so emit it from a trained checkpoint", g->file, g->params[i]->name);
     char *bufs[EMIT_NSECTIONS] = {0};
     size_t lens[EMIT_NSECTIONS];
     for (int i = 0; i < EMIT_NSECTIONS; i++)
@@ -495,7 +586,7 @@ bool emit_sources(struct ir_graph *g, const struct emit_options *o, const char *
     fprintf(f, "#if defined(_OPENMP) || defined(SNN_OPENMP_SIMD)\n"
                "#define SNN_SIMD_SUM _Pragma(\"omp simd reduction(+:acc)\")\n#else\n"
                "#define SNN_SIMD_SUM\n#endif\n\n");
-    fprintf(f, "static char %s_err[256];\n", P);
+    fprintf(f, "static char %s_err[256];\nstatic int %s_next_step; /* of the streaming API */\n", P, P);
     if (g->training)
         fprintf(f, "static long %s_steps_taken;\n", P);
     fprintf(f, "%s", S[SEC_STORAGE]);
@@ -504,11 +595,35 @@ bool emit_sources(struct ir_graph *g, const struct emit_options *o, const char *
     fprintf(f, "\nstatic inline float snn_clamp01(float x)\n{\n"
                "    return x < 0.0f ? 0.0f : x > 1.0f ? 1.0f : x;\n}\n");
     fprintf(f, "%s", S[SEC_DEFS]);
-    fprintf(f, "\nint %s_forward(void)\n{\n    float *const A = %s_arena;\n    (void)A;\n", P, P);
+    /* forward in three parts, so that streaming callers can step by hand */
+    fprintf(f, "\n/* Checks the inputs, computes the static part once, clears the state. */\n");
+    fprintf(f, "static int %s_begin(void)\n{\n    float *const A = %s_arena;\n    (void)A;\n", P, P);
     fprintf(f, "%s%s", S[SEC_CHECKS], S[SEC_ONCE]);
-    fprintf(f, "    /* state at t = 0 */\n%s", S[SEC_PRE]);
-    fprintf(f, "    for (int t = 0; t < %d; t++) {\n%s    }\n", g->set.num_steps, S[SEC_STEP]);
-    fprintf(f, "%s%s    return 0;\n}\n", S[SEC_POST], S[SEC_AFTER]);
+    fprintf(f, "    /* state at t = 0 */\n%s    return 0;\n}\n", S[SEC_PRE]);
+    fprintf(f, "\n/* One time step: the body of the unrolled network. */\n");
+    fprintf(f, "static void %s_step_at(int t)\n{\n    float *const A = %s_arena;\n    (void)A;\n", P, P);
+    /* the step body was written for the loop's indentation */
+    const char *sb = S[SEC_STEP];
+    for (const char *l = sb; *l;) {
+        const char *nl = strchr(l, '\n');
+        size_t len = nl ? (size_t)(nl - l) + 1 : strlen(l);
+        fprintf(f, "%.*s", (int)(len >= 4 && !strncmp(l, "    ", 4) ? len - 4 : len),
+                len >= 4 && !strncmp(l, "    ", 4) ? l + 4 : l);
+        l += len;
+    }
+    fprintf(f, "}\n");
+    fprintf(f, "\n/* Finishes the reductions over time: losses, counts, predictions. */\n");
+    fprintf(f, "static void %s_end(void)\n{\n    float *const A = %s_arena;\n    (void)A;\n", P, P);
+    fprintf(f, "%s%s}\n", S[SEC_POST], S[SEC_AFTER]);
+    fprintf(f, "\nint %s_forward(void)\n{\n    if (%s_begin() != 0)\n        return -1;\n", P, P);
+    fprintf(f, "    for (int t = 0; t < %d; t++)\n        %s_step_at(t);\n    %s_end();\n", g->set.num_steps, P, P);
+    fprintf(f, "    %s_next_step = %d;\n    return 0;\n}\n", P, g->set.num_steps);
+    fprintf(f, "\nint %s_reset(void)\n{\n    %s_next_step = 0;\n    return %s_begin();\n}\n", P, P, P);
+    fprintf(f, "\nint %s_step(void)\n{\n    if (%s_next_step >= %d)\n"
+               "        return snn_fail(\"all %d steps have run; call %s_reset() first\");\n"
+               "    %s_step_at(%s_next_step++);\n    if (%s_next_step == %d)\n        %s_end();\n"
+               "    return 0;\n}\n", P, P, g->set.num_steps, g->set.num_steps, P, P, P, P,
+            g->set.num_steps, P);
     if (g->training) {
         fprintf(f, "\nvoid %s_backward(void)\n{\n    float *const A = %s_arena;\n    (void)A;\n", P, P);
         fprintf(f, "%s%s", S[SEC_BZERO], S[SEC_BAFTER]);

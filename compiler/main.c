@@ -147,7 +147,7 @@ int main(int argc, char **argv)
     int c;
     char *cmdline = join_args(argc, argv);
     eo.cmdline = cmdline;
-    while ((c = getopt_long(argc, argv, "+o:hV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:hV", longopts, NULL)) != -1) {
         switch (c) {
         case 'o':
             eo.outdir = optarg;

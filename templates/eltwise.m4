@@ -1,10 +1,11 @@
 m4_dnl eltwise.m4 - Add, Sub, Mul and Relu with numpy broadcasting (SPEC section 3).
+m4_dnl Operands may be the same tensor (x * x), so no restrict here.
 m4_dnl Index maps come from the emitter as C expressions of the output index i
 m4_dnl (e.g. "i", "i % 32", "0"), so each kernel has constant strides.
 m4_dnl
 m4_dnl SNN_BINARY_FORWARD(fn, numel, OP, aidx, bidx)
 m4_define(<<<SNN_BINARY_FORWARD>>>, <<<
-static void $1(const float *restrict a, const float *restrict b, float *restrict y)
+static void $1(const float *a, const float *b, float *y)
 {
     for (int i = 0; i < $2; i++)
         y[i] = a[$4] $3 b[$5];
@@ -12,8 +13,7 @@ static void $1(const float *restrict a, const float *restrict b, float *restrict
 >>>)m4_dnl
 m4_dnl SNN_BINARY_BACKWARD(fn, numel, op, aidx, bidx): op 0 add, 1 sub, 2 mul.
 m4_define(<<<SNN_BINARY_BACKWARD>>>, <<<
-static void $1(const float *restrict a, const float *restrict b, const float *restrict dy,
-    float *restrict da, float *restrict db)
+static void $1(const float *a, const float *b, const float *dy, float *da, float *db)
 {
     (void)a; (void)b;
     for (int i = 0; i < $2; i++) {

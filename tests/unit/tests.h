@@ -7,6 +7,8 @@
 /* Every suite the runner knows; add a line here and in main.c. */
 Suite *textproto_suite(void);
 Suite *runtime_suite(void);
+Suite *passes_suite(void);
+Suite *gradcheck_suite(void);
 
 /* Path of a file in the source tree (tests run from the build tree). */
 const char *test_srcpath(const char *rel);
