@@ -1,16 +1,154 @@
-/* emit_conv.c - Conv, MaxPool and AveragePool kernels and calls. */
+/* emit_conv.c - Conv, MaxPool and AveragePool kernels and calls (SPEC section 3).
+ *
+ * Takes: a planned Conv / MaxPool / AveragePool node, forward or backward,
+ * whose shapes and attributes infer.c checked (NCHW, 2-D, dilation 1,
+ * group 1, ceil_mode 0). Gives: one kernel instance from templates/conv.m4
+ * in SEC_DEFS and its call in the section of the node's phase, as
+ * emit_ops.c does for the other ops.
+ * Holds: backward kernels accumulate into gradients that emit_ops.c
+ * cleared; a Conv's input is read by its backward only when the weight
+ * gradient is wanted (autodiff.c saves it then), MaxPool's always.
+ */
 #include "emit_int.h"
+
+#define IND "    "
+#define IND2 "        "
 
 bool emit_conv_forward(struct emitter *e, struct ir_node *n, struct diag *d);
 bool emit_conv_backward(struct emitter *e, struct ir_node *b, struct diag *d);
 
+static const char *P(struct emitter *e, struct ir_value *v) { return emit_ptr(e, v, false); }
+static const char *Pt(struct emitter *e, struct ir_value *v) { return emit_ptr(e, v, true); }
+
+/* Which section a node's work goes to (as in emit_ops.c). */
+static FILE *body(struct emitter *e, struct ir_node *n)
+{
+    return e->sec[n->phase == IR_PH_ONCE ? SEC_ONCE : n->phase == IR_PH_STEP ? SEC_STEP : SEC_AFTER];
+}
+
+static FILE *bbody(struct emitter *e, struct ir_node *n)
+{
+    return e->sec[n->phase == IR_PH_ONCE ? SEC_BONCE : n->phase == IR_PH_STEP ? SEC_BSTEP : SEC_BAFTER];
+}
+
+static const char *ind(struct ir_node *n)
+{
+    return n->phase == IR_PH_STEP ? IND2 : IND;
+}
+
+/* "N, C, H, W" of the input, then (Conv) "M", then the window:
+ * "KH, KW, SH, SW, PT, PL, PB, PR" - the leading arguments of every
+ * kernel macro of conv.m4. */
+static const char *geometry(struct emitter *e, struct ir_node *n)
+{
+    const struct ir_value *x = n->in[0];
+    const struct ir_attrs *at = &n->at;
+    const char *m = n->op == IR_OP_CONV ? arena_printf(e->g->arena, ", %lld", (long long)n->in[1]->dims[0])
+                                        : "";
+    return arena_printf(e->g->arena, "%lld, %lld, %lld, %lld%s, %d, %d, %d, %d, %d, %d, %d, %d",
+                        (long long)x->dims[0], (long long)x->dims[1], (long long)x->dims[2],
+                        (long long)x->dims[3], m, at->kernel[0], at->kernel[1], at->strides[0],
+                        at->strides[1], at->pads[0], at->pads[1], at->pads[2], at->pads[3]);
+}
+
+static struct ir_value *conv_bias(struct ir_node *n)
+{
+    return n->nin > 2 ? n->in[2] : NULL;
+}
+
+/* ---------------------------------------------------------------- Conv */
+
+static bool fwd_conv(struct emitter *e, struct ir_node *n)
+{
+    struct ir_value *bias = conv_bias(n);
+    const char *k = emit_kname(e, n, "forward");
+    emit_printf(e->sec[SEC_DEFS], "SNN_CONV_FORWARD(%s, %s, %d)m4_dnl\n", k, geometry(e, n), bias != NULL);
+    FILE *f = body(e, n);
+    emit_call_comment(f, ind(n), n, NULL);
+    emit_printf(f, "%s%s(%s, %s, %s, %s);\n", ind(n), k, Pt(e, n->in[0]), P(e, n->in[1]),
+                bias ? P(e, bias) : "NULL", Pt(e, n->out[0]));
+    return true;
+}
+
+static bool bwd_conv(struct emitter *e, struct ir_node *b)
+{
+    struct ir_node *n = b->fwd;
+    bool dx = b->out[0] != NULL, dw = b->out[1] != NULL, db = b->nout > 2 && b->out[2] != NULL;
+    const char *k = emit_kname(e, b, "backward");
+    emit_printf(e->sec[SEC_DEFS], "SNN_CONV_BACKWARD(%s, %s, %d, %d, %d)m4_dnl\n", k, geometry(e, n), dx, dw,
+                db);
+    FILE *f = bbody(e, b);
+    emit_call_comment(f, ind(b), b, "backward");
+    /* the input is saved only when the weight gradient needs it */
+    emit_printf(f, "%s%s(%s, %s, %s, %s, %s, %s);\n", ind(b), k, dw ? Pt(e, n->in[0]) : "NULL",
+                P(e, n->in[1]), Pt(e, b->in[0]), dx ? Pt(e, b->out[0]) : "NULL", dw ? P(e, b->out[1]) : "NULL",
+                db ? P(e, b->out[2]) : "NULL");
+    return true;
+}
+
+/* ---------------------------------------------------------------- pools */
+
+static bool fwd_pool(struct emitter *e, struct ir_node *n)
+{
+    const char *k = emit_kname(e, n, "forward");
+    if (n->op == IR_OP_MAXPOOL)
+        emit_printf(e->sec[SEC_DEFS], "SNN_MAXPOOL_FORWARD(%s, %s)m4_dnl\n", k, geometry(e, n));
+    else
+        emit_printf(e->sec[SEC_DEFS], "SNN_AVGPOOL_FORWARD(%s, %s, %d)m4_dnl\n", k, geometry(e, n),
+                    n->at.count_include_pad != 0);
+    FILE *f = body(e, n);
+    emit_call_comment(f, ind(n), n, NULL);
+    emit_printf(f, "%s%s(%s, %s);\n", ind(n), k, Pt(e, n->in[0]), Pt(e, n->out[0]));
+    return true;
+}
+
+static bool bwd_pool(struct emitter *e, struct ir_node *b)
+{
+    struct ir_node *n = b->fwd;
+    const char *k = emit_kname(e, b, "backward");
+    FILE *f = bbody(e, b);
+    emit_call_comment(f, ind(b), b, "backward");
+    if (n->op == IR_OP_MAXPOOL) { /* the argmax is found again in the saved input */
+        emit_printf(e->sec[SEC_DEFS], "SNN_MAXPOOL_BACKWARD(%s, %s)m4_dnl\n", k, geometry(e, n));
+        emit_printf(f, "%s%s(%s, %s, %s);\n", ind(b), k, Pt(e, n->in[0]), Pt(e, b->in[0]), Pt(e, b->out[0]));
+    } else {
+        emit_printf(e->sec[SEC_DEFS], "SNN_AVGPOOL_BACKWARD(%s, %s, %d)m4_dnl\n", k, geometry(e, n),
+                    n->at.count_include_pad != 0);
+        emit_printf(f, "%s%s(%s, %s);\n", ind(b), k, Pt(e, b->in[0]), Pt(e, b->out[0]));
+    }
+    return true;
+}
+
+/* ---------------------------------------------------------------- dispatch */
+
 bool emit_conv_forward(struct emitter *e, struct ir_node *n, struct diag *d)
 {
-    return diag_error(d, "%s: node '%s' (%s): convolution and pooling code is not emitted yet",
-                      e->g->file, n->name, ir_op_name(n->op));
+    switch (n->op) {
+    case IR_OP_CONV:
+        return fwd_conv(e, n);
+    case IR_OP_MAXPOOL:
+    case IR_OP_AVGPOOL:
+        return fwd_pool(e, n);
+    default:
+        break;
+    }
+    return diag_error(d, "%s: node '%s': no convolution emitter for %s", e->g->file, n->name,
+                      ir_op_name(n->op));
 }
 
 bool emit_conv_backward(struct emitter *e, struct ir_node *b, struct diag *d)
 {
-    return emit_conv_forward(e, b->fwd, d);
+    switch (b->op) {
+    case IR_OP_CONV:
+        return bwd_conv(e, b);
+    case IR_OP_MAXPOOL:
+    case IR_OP_AVGPOOL:
+        if (!b->out[0])
+            return true; /* nothing upstream wants a gradient */
+        return bwd_pool(e, b);
+    default:
+        break;
+    }
+    return diag_error(d, "%s: node '%s': no convolution backward for %s", e->g->file, b->name,
+                      ir_op_name(b->op));
 }
