@@ -702,6 +702,8 @@ static const char *const runtime_files[] = {"snnrt.h", "rt_prng.c", "rt_optim.c"
 
 bool emit_model(struct ir_graph *g, const struct emit_options *o, struct diag *d)
 {
+    if ((o->target && strcmp(o->target, "host")) || (o->quantize && strcmp(o->quantize, "none")))
+        return emit_mcu_model(g, o, d);
     const char *c_text, *h_text;
     if (!emit_sources(g, o, &c_text, &h_text, d))
         return false;

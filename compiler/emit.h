@@ -17,12 +17,17 @@ struct emit_options {
     const char *cmdline;  /* recorded in the header comment */
     const char *program;  /* "train", "infer", "verify" or NULL: which main() to add */
     long max_samples;     /* dataset capacity of the trainer */
+    const char *target;   /* NULL or "host": this machine; "cortex-m4": a microcontroller */
+    const char *quantize; /* NULL or "none": float; "int8": integer code (inference) */
 };
 
 /* Where templates/ and runtime/ are: $SNNC_DATADIR, else the install path. */
 const char *emit_datadir(void);
 
 bool emit_model(struct ir_graph *g, const struct emit_options *o, struct diag *d);
+
+/* emit_mcu.c: inference code for a microcontroller target (see there). */
+bool emit_mcu_model(struct ir_graph *g, const struct emit_options *o, struct diag *d);
 
 /* Only the C text of PREFIX.c and PREFIX.h, for tests (strings from the
  * graph's arena). */

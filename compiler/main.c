@@ -37,6 +37,8 @@ static const char usage_text[] =
     "      --infer             emit inference code: no loss, no backward\n"
     "      --program=KIND      add a main(): train, infer or verify\n"
     "      --prefix=NAME       C prefix of the emitted API (default model)\n"
+    "      --target=TARGET     host (default) or cortex-m4 (inference only)\n"
+    "      --quantize=MODE     none (float, default) or int8 (inference only)\n"
     "      --steps=T           number of time steps (overrides snn.num_steps)\n"
     "      --batch=N           batch size (overrides snn.batch_size)\n"
     "      --epochs=N, --lr=X, --seed=N   training settings (override metadata)\n"
@@ -126,7 +128,7 @@ static void show_graph(struct ir_graph *g)
 }
 
 enum { OPT_TRAIN = 256, OPT_INFER, OPT_PROGRAM, OPT_PREFIX, OPT_STEPS, OPT_BATCH, OPT_EPOCHS, OPT_LR,
-       OPT_SEED, OPT_MAX_SAMPLES, OPT_MAX_MEMORY, OPT_DUMP };
+       OPT_SEED, OPT_MAX_SAMPLES, OPT_MAX_MEMORY, OPT_DUMP, OPT_TARGET, OPT_QUANTIZE };
 
 int main(int argc, char **argv)
 {
@@ -139,6 +141,7 @@ int main(int argc, char **argv)
         {"max-samples", required_argument, NULL, OPT_MAX_SAMPLES},
         {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
         {"dump-after", required_argument, NULL, OPT_DUMP}, {"help", no_argument, NULL, 'h'},
+        {"target", required_argument, NULL, OPT_TARGET}, {"quantize", required_argument, NULL, OPT_QUANTIZE},
         {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
     struct snnc_options o;
     snnc_options_init(&o);
@@ -199,6 +202,16 @@ int main(int argc, char **argv)
                 return usage_error("bad size '%s'", optarg);
             o.max_arena_bytes = (size_t)v;
             break;
+        case OPT_TARGET:
+            if (strcmp(optarg, "host") && strcmp(optarg, "cortex-m4"))
+                return usage_error("--target is '%s'; expected host or cortex-m4", optarg);
+            eo.target = optarg;
+            break;
+        case OPT_QUANTIZE:
+            if (strcmp(optarg, "none") && strcmp(optarg, "int8"))
+                return usage_error("--quantize is '%s'; expected none or int8", optarg);
+            eo.quantize = optarg;
+            break;
         case OPT_DUMP:
             if (!pipeline_pass_exists(optarg))
                 return usage_error("--dump-after: no pass named '%s'", optarg);
@@ -247,8 +260,9 @@ int main(int argc, char **argv)
         free(cmdline);
         return usage_error("%s", "emit needs -o DIR");
     }
-    if (eo.program && !strcmp(eo.program, "infer"))
-        o.training = false;
+    if ((eo.program && !strcmp(eo.program, "infer")) || (eo.target && strcmp(eo.target, "host")) ||
+        (eo.quantize && strcmp(eo.quantize, "none")))
+        o.training = false; /* microcontroller and integer code is inference code */
     if (eo.program && (!strcmp(eo.program, "train") || !strcmp(eo.program, "verify")) && !o.training) {
         free(cmdline);
         return usage_error("--program=%s needs training code; drop --infer", eo.program);
