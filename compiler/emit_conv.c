@@ -51,6 +51,14 @@ static const char *geometry(struct emitter *e, struct ir_node *n)
                         at->strides[1], at->pads[0], at->pads[1], at->pads[2], at->pads[3]);
 }
 
+/* How many 8-float vectors a register block of a run of n floats holds:
+ * at most 8, and as few blocks (each padded to whole vectors) as that allows. */
+static int block_vectors(long long n)
+{
+    long long v = (n + 7) / 8, blocks = (v + 7) / 8;
+    return (int)((v + blocks - 1) / blocks);
+}
+
 static struct ir_value *conv_bias(struct ir_node *n)
 {
     return n->nin > 2 ? n->in[2] : NULL;
@@ -62,7 +70,8 @@ static bool fwd_conv(struct emitter *e, struct ir_node *n)
 {
     struct ir_value *bias = conv_bias(n);
     const char *k = emit_kname(e, n, "forward");
-    emit_printf(e->sec[SEC_DEFS], "SNN_CONV_FORWARD(%s, %s, %d)m4_dnl\n", k, geometry(e, n), bias != NULL);
+    emit_printf(e->sec[SEC_DEFS], "SNN_CONV_FORWARD(%s, %s, %d, %d)m4_dnl\n", k, geometry(e, n), bias != NULL,
+                block_vectors(n->in[1]->dims[0]));
     FILE *f = body(e, n);
     emit_call_comment(f, ind(n), n, NULL);
     emit_printf(f, "%s%s(%s, %s, %s, %s);\n", ind(n), k, Pt(e, n->in[0]), P(e, n->in[1]),
@@ -75,8 +84,9 @@ static bool bwd_conv(struct emitter *e, struct ir_node *b)
     struct ir_node *n = b->fwd;
     bool dx = b->out[0] != NULL, dw = b->out[1] != NULL, db = b->nout > 2 && b->out[2] != NULL;
     const char *k = emit_kname(e, b, "backward");
-    emit_printf(e->sec[SEC_DEFS], "SNN_CONV_BACKWARD(%s, %s, %d, %d, %d)m4_dnl\n", k, geometry(e, n), dx, dw,
-                db);
+    struct ir_value *w = n->in[1];
+    emit_printf(e->sec[SEC_DEFS], "SNN_CONV_BACKWARD(%s, %s, %d, %d, %d, %d, %d)m4_dnl\n", k, geometry(e, n), dx,
+                dw, db, block_vectors(w->dims[0]), block_vectors(w->dims[1] * w->dims[3]));
     FILE *f = bbody(e, b);
     emit_call_comment(f, ind(b), b, "backward");
     /* the input is saved only when the weight gradient needs it */

@@ -17,97 +17,133 @@ m4_dnl Every size is a macro argument, so every loop bound is a constant.
 m4_dnl Gradient kernels accumulate (+=) into buffers the emitter cleared.
 m4_dnl
 m4_dnl SNN_CONV_ONCE(): C helpers shared by the kernels of this file, written
-m4_dnl before the first kernel that needs them and never again.
+m4_dnl before the first kernel that needs them and never again. snn_v8 is a
+m4_dnl GNU C vector of 8 floats: a block of NB of them is summed in registers
+m4_dnl (the unroll pragma lets the compiler keep the array there).
 m4_define(<<<SNN_CONV_ONCE>>>, <<<m4_ifdef(<<<SNN_CONV_ONCE_DONE>>>, <<<>>>, <<<m4_define(<<<SNN_CONV_ONCE_DONE>>>, 1)
-#if defined(_OPENMP) || defined(SNN_OPENMP_SIMD)
-#define SNN_CONV_SIMD _Pragma("omp simd")
-#else
-#define SNN_CONV_SIMD
-#endif
-
-/* The taps k of a kernel of size K, stride S and leading pad P that reach
- * input coordinate i from an output o = (i + P - k) / S in [0, O): k runs
- * from *k0 to *k1 in steps of S. Empty when *k0 > *k1. */
-static inline void snn_conv_taps(int i, int K, int S, int P, int O, int *k0, int *k1)
-{
-    const int t = i + P;
-    int lo = t - (O - 1) * S;
-    if (lo < 0)
-        lo = 0;
-    *k0 = lo + (t - lo) % S;
-    *k1 = t < K - 1 ? t : K - 1;
-}
+typedef float snn_v8 __attribute__((vector_size(32)));
+#define SNN_CONV_UNROLL _Pragma("GCC unroll 8")
+/* unaligned loads and stores of 8 floats (macros: a function passing
+ * vectors by value would depend on the target's vector ABI) */
+#define SNN_V8_LOAD(v, p) memcpy(&(v), (p), sizeof(snn_v8))
+#define SNN_V8_STORE(p, v) memcpy((p), &(v), sizeof(snn_v8))
 >>>)>>>)m4_dnl
 m4_dnl
 m4_dnl SNN_CONV_DIMS(N, C, H, W, M, KH, KW, SH, SW, PT, PL, PB, PR): the sizes
 m4_dnl as C constants, output sizes derived as ONNX does with ceil_mode 0.
+m4_dnl HP x WP is the padded input.
 m4_define(<<<SNN_CONV_DIMS>>>, <<<enum {
         N = $1, C = $2, H = $3, W = $4, M = $5, KH = $6, KW = $7, SH = $8, SW = $9,
         PT = $10, PL = $11, HP = H + $10 + $12, WP = W + $11 + $13,
-        OH = (HP - KH) / SH + 1, OW = (WP - KW) / SW + 1
+        OH = (HP - KH) / SH + 1, OW = (WP - KW) / SW + 1, KK = KH * KW
     };>>>)m4_dnl
 m4_dnl
-m4_dnl SNN_CONV_SCATTER(xn, body): for each nonzero xn[c][ih][iw] (as v), runs
-m4_dnl body for every tap (kh, kw) and output (oh, ow) it reaches.
-m4_define(<<<SNN_CONV_SCATTER>>>, <<<m4_dnl
-        for (int c = 0; c < C; c++) {
-            for (int ih = 0; ih < H; ih++) {
-                int kh0, kh1;
-                snn_conv_taps(ih, KH, SH, PT, OH, &kh0, &kh1);
-                if (kh0 > kh1)
-                    continue;
-                const float *restrict xr = $1 + (c * H + ih) * W;
-                for (int iw = 0; iw < W; iw++) {
-                    const float v = xr[iw];
-                    if (v == 0.0f)
-                        continue; /* spikes are mostly zero */
-                    int kw0, kw1;
-                    snn_conv_taps(iw, KW, SW, PL, OW, &kw0, &kw1);
-                    for (int kh = kh0; kh <= kh1; kh += SH) {
-                        const int oh = (ih + PT - kh) / SH;
-                        for (int kw = kw0; kw <= kw1; kw += SW) {
-                            const int ow = (iw + PL - kw) / SW;
-$2
+m4_dnl SNN_CONV_BLOCK(NB, list, count, rows, dst, shift): a[0..NB) = sum over
+m4_dnl the `count` entries q of a list (values listval[q], offsets listoff[q])
+m4_dnl of val * rows[listoff + shift .. + 8 NB), in registers; then the NB
+m4_dnl vectors at dst += a.
+m4_define(<<<SNN_CONV_BLOCK>>>, <<<m4_dnl
+                {
+                    snn_v8 a[$1];
+                    SNN_CONV_UNROLL
+                    for (int u = 0; u < $1; u++)
+                        a[u] = (snn_v8){0};
+                    for (int q = 0; q < $3; q++) {
+                        const float v = $2val[q];
+                        const float *restrict r = $4 + ($2off[q]$6);
+                        SNN_CONV_UNROLL
+                        for (int u = 0; u < $1; u++) {
+                            snn_v8 t;
+                            SNN_V8_LOAD(t, r + 8 * u);
+                            a[u] += v * t;
                         }
                     }
+                    SNN_CONV_UNROLL
+                    for (int u = 0; u < $1; u++) {
+                        snn_v8 t;
+                        SNN_V8_LOAD(t, $5 + 8 * u);
+                        t += a[u];
+                        SNN_V8_STORE($5 + 8 * u, t);
+                    }
                 }
-            }
-        }
 >>>)m4_dnl
 m4_dnl
-m4_dnl SNN_CONV_FORWARD(fn, N, C, H, W, M, KH, KW, SH, SW, PT, PL, PB, PR, bias)
-m4_dnl   y[n][m] = sum_c x[n][c] * w[m][c] (+ b[m]); bias 0 or 1.
+m4_dnl SNN_CONV_FORWARD(fn, N, C, H, W, M, KH, KW, SH, SW, PT, PL, PB, PR, bias, NB)
+m4_dnl   y[n][m] = sum_c x[n][c] * w[m][c] (+ b[m]); bias 0 or 1. Gather form:
+m4_dnl   the nonzero inputs are listed per (padded) input position, then each
+m4_dnl   output position sums, over its KH x KW taps and their listed inputs,
+m4_dnl   rows of the transposed weights wt[c][kh][kw][m], NB vectors at a time.
 m4_define(<<<SNN_CONV_FORWARD>>>, <<<SNN_CONV_ONCE()
 static void $1(const float *restrict x, const float *restrict w, const float *restrict b,
     float *restrict y)
 {
     SNN_CONV_DIMS($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-    static float wt[C * KH * KW * M] __attribute__((aligned(64)));  /* [c][kh][kw][m] */
-    static float acc[OH * OW * M] __attribute__((aligned(64)));     /* [oh][ow][m] */
+    enum { NB = $16, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
+    static float wt[C * KK * MP] __attribute__((aligned(64)));  /* [c][kh][kw][m], m padded with 0 */
+    static float yt[OH * OW * MP] __attribute__((aligned(64)));  /* [oh][ow][m] */
+    static int cnt[HP * WP];                                      /* nonzero inputs per position */
+    static int fw_off[HP * WP * C];                               /* their channel's offset in wt */
+    static float fw_val[HP * WP * C];                             /* and their values */
     (void)b;
     for (int m = 0; m < M; m++)
         for (int c = 0; c < C; c++)
-            for (int k = 0; k < KH * KW; k++)
-                wt[(c * KH * KW + k) * M + m] = w[(m * C + c) * KH * KW + k];
+            for (int k = 0; k < KK; k++)
+                wt[(c * KK + k) * MP + m] = w[(m * C + c) * KK + k];
     for (int n = 0; n < N; n++) {
         const float *restrict xn = x + (size_t)n * (C * H * W);
         float *restrict yn = y + (size_t)n * (M * OH * OW);
-        memset(acc, 0, sizeof acc);
-SNN_CONV_SCATTER(<<<xn>>>, <<<m4_dnl
-                            float *restrict a = acc + (oh * OW + ow) * M;
-                            const float *restrict wv = wt + ((c * KH + kh) * KW + kw) * M;
-                            SNN_CONV_SIMD
-                            for (int m = 0; m < M; m++)
-                                a[m] += v * wv[m];>>>)m4_dnl
+        memset(cnt, 0, sizeof cnt);
+        for (int c = 0; c < C; c++)
+            for (int ih = 0; ih < H; ih++)
+                for (int iw = 0; iw < W; iw++) {
+                    const float v = xn[(c * H + ih) * W + iw];
+                    if (v == 0.0f)
+                        continue; /* spikes are mostly zero */
+                    const int p = (ih + PT) * WP + iw + PL, e = p * C + cnt[p]++;
+                    fw_off[e] = c * (KK * MP);
+                    fw_val[e] = v;
+                }
+        for (int oh = 0; oh < OH; oh++) {
+            for (int ow = 0; ow < OW; ow++) {
+                const int p0 = oh * SH * WP + ow * SW;
+                for (int jb = 0; jb < MP; jb += MB) {
+                    snn_v8 a[NB];
+                    SNN_CONV_UNROLL
+                    for (int u = 0; u < NB; u++)
+                        a[u] = (snn_v8){0};
+                    for (int kh = 0; kh < KH; kh++)
+                        for (int kw = 0; kw < KW; kw++) {
+                            const int p = p0 + kh * WP + kw;
+                            const float *restrict wk = wt + (kh * KW + kw) * MP + jb;
+                            const int *restrict off = fw_off + p * C;
+                            const float *restrict val = fw_val + p * C;
+                            for (int q = 0; q < cnt[p]; q++) {
+                                const float v = val[q];
+                                const float *restrict r = wk + off[q];
+                                SNN_CONV_UNROLL
+                                for (int u = 0; u < NB; u++) {
+                                    snn_v8 t;
+                                    SNN_V8_LOAD(t, r + 8 * u);
+                                    a[u] += v * t;
+                                }
+                            }
+                        }
+                    float *restrict yo = yt + (oh * OW + ow) * MP + jb;
+                    SNN_CONV_UNROLL
+                    for (int u = 0; u < NB; u++)
+                        SNN_V8_STORE(yo + 8 * u, a[u]);
+                }
+            }
+        }
         for (int m = 0; m < M; m++) {
             float *restrict ym = yn + m * (OH * OW);
 SNN_IF($15, <<<m4_dnl
             const float bm = b[m];
             for (int p = 0; p < OH * OW; p++)
-                ym[p] = acc[p * M + m] + bm;
+                ym[p] = yt[p * MP + m] + bm;
 >>>, <<<m4_dnl
             for (int p = 0; p < OH * OW; p++)
-                ym[p] = acc[p * M + m];
+                ym[p] = yt[p * MP + m];
 >>>)m4_dnl
         }
     }
@@ -115,29 +151,41 @@ SNN_IF($15, <<<m4_dnl
 >>>)m4_dnl
 m4_dnl
 m4_dnl SNN_CONV_BACKWARD(fn, N, C, H, W, M, KH, KW, SH, SW, PT, PL, PB, PR,
-m4_dnl                   want_dx, want_dw, want_db)
+m4_dnl                   want_dx, want_dw, want_db, NB, NBX)
 m4_dnl   Accumulates dx += conv_transpose(dy, w), dw += dy (x) x, db += sum dy.
-m4_dnl   dw scatters over the nonzero inputs; dx over the nonzero output
-m4_dnl   gradients (after a MaxPool three in four are zero), adding for each
-m4_dnl   kernel row one contiguous run of KW*C values into a padded
-m4_dnl   channel-last buffer, then cropping it into dx.
+m4_dnl   dw: the nonzero inputs of each channel are listed once; for each tap,
+m4_dnl   their rows of dy (channel-last, laid out so that a tap is a fixed
+m4_dnl   offset and out-of-range outputs read zeros) are summed, NB vectors
+m4_dnl   of output channels at a time. dx: for each output position, its
+m4_dnl   nonzero gradients (after a MaxPool three in four are zero) weight
+m4_dnl   rows of wt2[m][kh][kw][c]; each kernel row is one contiguous run of
+m4_dnl   KW*C values of a padded channel-last buffer, cropped into dx.
 m4_define(<<<SNN_CONV_BACKWARD>>>, <<<SNN_CONV_ONCE()
 static void $1(const float *restrict x, const float *restrict w, const float *restrict dy,
     float *restrict dx, float *restrict dw, float *restrict db)
 {
     SNN_CONV_DIMS($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+    enum { NB = $18, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
+    enum { NBX = $19, RB = 8 * NBX, RW = (KW * C + RB - 1) / RB * RB };
+    enum { R = HP + KH - 1, S = WP + KW - 1 };
     (void)x; (void)w; (void)dx; (void)dw; (void)db;
 SNN_IF($15, <<<m4_dnl
-    static float wt[M * KH * KW * C] __attribute__((aligned(64)));  /* [m][kh][kw][c] */
-    static float dxp[HP * WP * C] __attribute__((aligned(64)));     /* padded [h][w][c] */
+    static float wt2[M * KH * RW] __attribute__((aligned(64)));  /* [m][kh][kw c], padded with 0 */
+    static float dxp[HP * WP * C + RW] __attribute__((aligned(64)));  /* padded [h][w][c] */
+    static int bx_off[M];
+    static float bx_val[M];
     for (int m = 0; m < M; m++)
         for (int c = 0; c < C; c++)
-            for (int k = 0; k < KH * KW; k++)
-                wt[(m * KH * KW + k) * C + c] = w[(m * C + c) * KH * KW + k];
+            for (int kh = 0; kh < KH; kh++)
+                for (int kw = 0; kw < KW; kw++)
+                    wt2[(m * KH + kh) * RW + kw * C + c] = w[((m * C + c) * KH + kh) * KW + kw];
 >>>)m4_dnl
 SNN_IF($16, <<<m4_dnl
-    static float dwt[C * KH * KW * M] __attribute__((aligned(64)));  /* [c][kh][kw][m] */
-    static float dyt[OH * OW * M] __attribute__((aligned(64)));      /* [oh][ow][m] */
+    /* dy[n][m][oh][ow] at row oh*SH + KH-1, column ow*SW + KW-1; the rest stays 0 */
+    static float dyd[R * S * MP] __attribute__((aligned(64)));
+    static float dwt[C * KK * MP] __attribute__((aligned(64)));  /* [c][kh][kw][m] */
+    static int bw_off[H * W];
+    static float bw_val[H * W];
     memset(dwt, 0, sizeof dwt);
 >>>)m4_dnl
     for (int n = 0; n < N; n++) {
@@ -153,32 +201,52 @@ SNN_IF($17, <<<m4_dnl
 SNN_IF($16, <<<m4_dnl
         const float *restrict xn = x + (size_t)n * (C * H * W);
         for (int m = 0; m < M; m++)
-            for (int p = 0; p < OH * OW; p++)
-                dyt[p * M + m] = dyn[m * (OH * OW) + p];
-SNN_CONV_SCATTER(<<<xn>>>, <<<m4_dnl
-                            float *restrict g = dwt + ((c * KH + kh) * KW + kw) * M;
-                            const float *restrict d = dyt + (oh * OW + ow) * M;
-                            SNN_CONV_SIMD
-                            for (int m = 0; m < M; m++)
-                                g[m] += v * d[m];>>>)m4_dnl
+            for (int oh = 0; oh < OH; oh++)
+                for (int ow = 0; ow < OW; ow++)
+                    dyd[((oh * SH + KH - 1) * S + ow * SW + KW - 1) * MP + m] = dyn[(m * OH + oh) * OW + ow];
+        for (int c = 0; c < C; c++) {
+            int cnt = 0;
+            for (int ih = 0; ih < H; ih++)
+                for (int iw = 0; iw < W; iw++) {
+                    const float v = xn[(c * H + ih) * W + iw];
+                    if (v == 0.0f)
+                        continue; /* spikes are mostly zero */
+                    bw_off[cnt] = ((ih + PT + KH - 1) * S + iw + PL + KW - 1) * MP;
+                    bw_val[cnt++] = v;
+                }
+            if (!cnt)
+                continue;
+            for (int kh = 0; kh < KH; kh++)
+                for (int kw = 0; kw < KW; kw++)
+                    for (int jb = 0; jb < MP; jb += MB) {
+                        const int tap = (kh * S + kw) * MP;
+                        const float *restrict rows = dyd + jb;
+                        float *restrict g = dwt + (c * KK + kh * KW + kw) * MP + jb;
+SNN_CONV_BLOCK(<<<NB>>>, <<<bw_>>>, <<<cnt>>>, <<<rows>>>, <<<g>>>, <<< - tap>>>)m4_dnl
+                    }
+        }
 >>>)m4_dnl
 SNN_IF($15, <<<m4_dnl
         float *restrict dxn = dx + (size_t)n * (C * H * W);
         memset(dxp, 0, sizeof dxp);
-        for (int m = 0; m < M; m++) {
-            for (int oh = 0; oh < OH; oh++) {
-                for (int ow = 0; ow < OW; ow++) {
+        for (int oh = 0; oh < OH; oh++) {
+            for (int ow = 0; ow < OW; ow++) {
+                int nz = 0;
+                for (int m = 0; m < M; m++) {
                     const float gy = dyn[(m * OH + oh) * OW + ow];
                     if (gy == 0.0f)
                         continue;
-                    for (int kh = 0; kh < KH; kh++) {
-                        float *restrict d = dxp + ((oh * SH + kh) * WP + ow * SW) * C;
-                        const float *restrict wr = wt + (m * KH + kh) * (KW * C);
-                        SNN_CONV_SIMD
-                        for (int j = 0; j < KW * C; j++)
-                            d[j] += gy * wr[j];
-                    }
+                    bx_off[nz] = m * (KH * RW);
+                    bx_val[nz++] = gy;
                 }
+                if (!nz)
+                    continue;
+                for (int kh = 0; kh < KH; kh++)
+                    for (int jb = 0; jb < RW; jb += RB) {
+                        float *restrict d = dxp + ((oh * SH + kh) * WP + ow * SW) * C + jb;
+                        const float *restrict rows = wt2 + kh * RW + jb;
+SNN_CONV_BLOCK(<<<NBX>>>, <<<bx_>>>, <<<nz>>>, <<<rows>>>, <<<d>>>, <<<>>>)m4_dnl
+                    }
             }
         }
         for (int c = 0; c < C; c++)
@@ -193,23 +261,33 @@ SNN_IF($15, <<<m4_dnl
 SNN_IF($16, <<<m4_dnl
     for (int m = 0; m < M; m++)
         for (int c = 0; c < C; c++)
-            for (int k = 0; k < KH * KW; k++)
-                dw[(m * C + c) * KH * KW + k] += dwt[(c * KH * KW + k) * M + m];
+            for (int k = 0; k < KK; k++)
+                dw[(m * C + c) * KK + k] += dwt[(c * KK + k) * MP + m];
 >>>)m4_dnl
 }
 >>>)m4_dnl
 m4_dnl
+m4_dnl SNN_POOL_ONCE(): the pools' C helper, written once.
+m4_define(<<<SNN_POOL_ONCE>>>, <<<m4_ifdef(<<<SNN_POOL_ONCE_DONE>>>, <<<>>>, <<<m4_define(<<<SNN_POOL_ONCE_DONE>>>, 1)
+#if defined(_OPENMP) || defined(SNN_OPENMP_SIMD)
+#define SNN_POOL_SIMD _Pragma("omp simd")
+#else
+#define SNN_POOL_SIMD
+#endif
+>>>)>>>)m4_dnl
+m4_dnl
 m4_dnl SNN_POOL_WINDOWS(body): for each plane (N*C of them), output (oh, ow)
 m4_dnl and its window clipped to the input, kh in [kh0, kh1), kw in [kw0, kw1)
 m4_dnl (the input row is h0 + kh, the column w0 + kw); padding is never read.
+m4_dnl Without pads the bounds are the constants 0 and KH, KW.
 m4_define(<<<SNN_POOL_WINDOWS>>>, <<<m4_dnl
     for (int nc = 0; nc < NC; nc++) {
         for (int oh = 0; oh < OH; oh++) {
             const int h0 = oh * SH - PT;
-            const int kh0 = h0 < 0 ? -h0 : 0, kh1 = H - h0 < KH ? H - h0 : KH;
+            const int kh0 = PADDED && h0 < 0 ? -h0 : 0, kh1 = PADDED && H - h0 < KH ? H - h0 : KH;
             for (int ow = 0; ow < OW; ow++) {
                 const int w0 = ow * SW - PL;
-                const int kw0 = w0 < 0 ? -w0 : 0, kw1 = W - w0 < KW ? W - w0 : KW;
+                const int kw0 = PADDED && w0 < 0 ? -w0 : 0, kw1 = PADDED && W - w0 < KW ? W - w0 : KW;
                 const int o = (nc * OH + oh) * OW + ow;
                 const int base = nc * (H * W) + h0 * W + w0;
 $1
@@ -220,46 +298,95 @@ $1
 m4_dnl SNN_POOL_DIMS(N, C, H, W, KH, KW, SH, SW, PT, PL, PB, PR)
 m4_define(<<<SNN_POOL_DIMS>>>, <<<enum {
         NC = $1 * $2, H = $3, W = $4, KH = $5, KW = $6, SH = $7, SW = $8, PT = $9, PL = $10,
-        OH = (H + $9 + $11 - KH) / SH + 1, OW = (W + $10 + $12 - KW) / SW + 1
+        OH = (H + $9 + $11 - KH) / SH + 1, OW = (W + $10 + $12 - KW) / SW + 1,
+        PADDED = ($9 | $10 | $11 | $12) != 0
     };>>>)m4_dnl
 m4_dnl
 m4_dnl SNN_MAXPOOL_FORWARD(fn, N, C, H, W, KH, KW, SH, SW, PT, PL, PB, PR)
-m4_dnl   Padding counts as -inf; NaN wins, as in PyTorch.
-m4_define(<<<SNN_MAXPOOL_FORWARD>>>, <<<
+m4_dnl   Padding counts as -inf; a NaN in the window gives NaN, as in PyTorch.
+m4_dnl   Written so that the compiler needs no branch (max instructions,
+m4_dnl   conditional moves): the maxima of spike maps and membranes are
+m4_dnl   unpredictable.
+m4_define(<<<SNN_MAXPOOL_FORWARD>>>, <<<SNN_POOL_ONCE()
 static void $1(const float *restrict x, float *restrict y)
 {
     SNN_POOL_DIMS($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+    if (!PADDED) { /* constant windows: vectorized over the output row */
+        for (int r = 0; r < NC * OH; r++) {
+            const float *restrict xr = x + (r / OH) * (H * W) + (r % OH) * SH * W;
+            float *restrict yr = y + r * OW;
+            SNN_POOL_SIMD
+            for (int ow = 0; ow < OW; ow++) {
+                float best = xr[ow * SW];
+                int nan = 0;
+                for (int kh = 0; kh < KH; kh++)
+                    for (int kw = 0; kw < KW; kw++) {
+                        const float v = xr[kh * W + ow * SW + kw];
+                        best = v > best ? v : best;
+                        nan |= v != v;
+                    }
+                yr[ow] = nan ? NAN : best;
+            }
+        }
+        return;
+    }
 SNN_POOL_WINDOWS(<<<m4_dnl
                 float best = x[base + kh0 * W + kw0];
+                int nan = 0;
                 for (int kh = kh0; kh < kh1; kh++)
                     for (int kw = kw0; kw < kw1; kw++) {
                         const float v = x[base + kh * W + kw];
-                        if (v > best || v != v)
-                            best = v;
+                        best = v > best ? v : best;
+                        nan |= v != v;
                     }
-                y[o] = best;>>>)m4_dnl
+                y[o] = nan ? NAN : best;>>>)m4_dnl
 }
 >>>)m4_dnl
 m4_dnl
 m4_dnl SNN_MAXPOOL_BACKWARD(fn, N, C, H, W, KH, KW, SH, SW, PT, PL, PB, PR)
 m4_dnl   dx += dy at the first maximal element of each window in row-major
-m4_dnl   order (PyTorch's choice; ties are common after spiking layers).
-m4_define(<<<SNN_MAXPOOL_BACKWARD>>>, <<<
+m4_dnl   order (PyTorch's choice; ties are common after spiking layers), or
+m4_dnl   at its last NaN, where PyTorch's forward put its index.
+m4_define(<<<SNN_MAXPOOL_BACKWARD>>>, <<<SNN_POOL_ONCE()
 static void $1(const float *restrict x, const float *restrict dy, float *restrict dx)
 {
     SNN_POOL_DIMS($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+    if (!PADDED) { /* constant windows: the arg-max vectorized over the output row */
+        for (int r = 0; r < NC * OH; r++) {
+            const int r0 = (r / OH) * (H * W) + (r % OH) * SH * W;
+            const float *restrict xr = x + r0;
+            int ats[OW];
+            SNN_POOL_SIMD
+            for (int ow = 0; ow < OW; ow++) {
+                int at = ow * SW, nat = -1;
+                float best = xr[at];
+                for (int kh = 0; kh < KH; kh++)
+                    for (int kw = 0; kw < KW; kw++) {
+                        const int i = kh * W + ow * SW + kw;
+                        const float v = xr[i];
+                        at = v > best ? i : at;
+                        best = v > best ? v : best;
+                        nat = v != v ? i : nat;
+                    }
+                ats[ow] = nat >= 0 ? nat : at;
+            }
+            for (int ow = 0; ow < OW; ow++)
+                dx[r0 + ats[ow]] += dy[r * OW + ow];
+        }
+        return;
+    }
 SNN_POOL_WINDOWS(<<<m4_dnl
-                int at = base + kh0 * W + kw0;
+                int at = base + kh0 * W + kw0, nat = -1;
                 float best = x[at];
                 for (int kh = kh0; kh < kh1; kh++)
                     for (int kw = kw0; kw < kw1; kw++) {
-                        const float v = x[base + kh * W + kw];
-                        if (v > best || v != v) {
-                            best = v;
-                            at = base + kh * W + kw;
-                        }
+                        const int i = base + kh * W + kw;
+                        const float v = x[i];
+                        at = v > best ? i : at;
+                        best = v > best ? v : best;
+                        nat = v != v ? i : nat;
                     }
-                dx[at] += dy[o];>>>)m4_dnl
+                dx[nat >= 0 ? nat : at] += dy[o];>>>)m4_dnl
 }
 >>>)m4_dnl
 m4_dnl
