@@ -38,10 +38,12 @@ m4_define(<<<SNN_CONV_DIMS>>>, <<<enum {
         OH = (HP - KH) / SH + 1, OW = (WP - KW) / SW + 1, KK = KH * KW
     };>>>)m4_dnl
 m4_dnl
-m4_dnl SNN_CONV_BLOCK(NB, list, count, rows, dst, shift): a[0..NB) = sum over
-m4_dnl the `count` entries q of a list (values listval[q], offsets listoff[q])
-m4_dnl of val * rows[listoff + shift .. + 8 NB), in registers; then the NB
-m4_dnl vectors at dst += a.
+m4_dnl SNN_CONV_BLOCK(NB, list, count, shift, dst): a[0..NB) = sum over the
+m4_dnl `count` entries q of a list (values listval[q], row pointers
+m4_dnl listrow[q]) of val * listrow[q][shift .. shift + 8 NB), in registers;
+m4_dnl then the NB vectors at dst += a. (Rows are pointers, not offsets into
+m4_dnl a static array, so that each load is one base register plus a
+m4_dnl constant displacement.)
 m4_define(<<<SNN_CONV_BLOCK>>>, <<<m4_dnl
                 {
                     snn_v8 a[$1];
@@ -50,7 +52,7 @@ m4_define(<<<SNN_CONV_BLOCK>>>, <<<m4_dnl
                         a[u] = (snn_v8){0};
                     for (int q = 0; q < $3; q++) {
                         const float v = $2val[q];
-                        const float *restrict r = $4 + ($2off[q]$6);
+                        const float *restrict r = $2row[q] + ($4);
                         SNN_CONV_UNROLL
                         for (int u = 0; u < $1; u++) {
                             snn_v8 t;
@@ -82,7 +84,7 @@ static void $1(const float *restrict x, const float *restrict w, const float *re
     static float wt[C * KK * MP] __attribute__((aligned(64)));  /* [c][kh][kw][m], m padded with 0 */
     static float yt[OH * OW * MP] __attribute__((aligned(64)));  /* [oh][ow][m] */
     static int cnt[HP * WP];                                      /* nonzero inputs per position */
-    static int fw_off[HP * WP * C];                               /* their channel's offset in wt */
+    static const float *fw_row[HP * WP * C];                      /* their channel's weights */
     static float fw_val[HP * WP * C];                             /* and their values */
     (void)b;
     for (int m = 0; m < M; m++)
@@ -96,12 +98,13 @@ static void $1(const float *restrict x, const float *restrict w, const float *re
         for (int c = 0; c < C; c++)
             for (int ih = 0; ih < H; ih++)
                 for (int iw = 0; iw < W; iw++) {
+                    /* listed without a branch: spikes are unpredictable; the
+                     * slot written for a zero is reused by the next entry */
                     const float v = xn[(c * H + ih) * W + iw];
-                    if (v == 0.0f)
-                        continue; /* spikes are mostly zero */
-                    const int p = (ih + PT) * WP + iw + PL, e = p * C + cnt[p]++;
-                    fw_off[e] = c * (KK * MP);
+                    const int p = (ih + PT) * WP + iw + PL, e = p * C + cnt[p];
+                    fw_row[e] = wt + c * (KK * MP);
                     fw_val[e] = v;
+                    cnt[p] += v != 0.0f;
                 }
         for (int oh = 0; oh < OH; oh++) {
             for (int ow = 0; ow < OW; ow++) {
@@ -114,12 +117,12 @@ static void $1(const float *restrict x, const float *restrict w, const float *re
                     for (int kh = 0; kh < KH; kh++)
                         for (int kw = 0; kw < KW; kw++) {
                             const int p = p0 + kh * WP + kw;
-                            const float *restrict wk = wt + (kh * KW + kw) * MP + jb;
-                            const int *restrict off = fw_off + p * C;
+                            const int tap = (kh * KW + kw) * MP + jb;
+                            const float *const *restrict row = fw_row + p * C;
                             const float *restrict val = fw_val + p * C;
                             for (int q = 0; q < cnt[p]; q++) {
                                 const float v = val[q];
-                                const float *restrict r = wk + off[q];
+                                const float *restrict r = row[q] + tap;
                                 SNN_CONV_UNROLL
                                 for (int u = 0; u < NB; u++) {
                                     snn_v8 t;
@@ -172,7 +175,7 @@ static void $1(const float *restrict x, const float *restrict w, const float *re
 SNN_IF($15, <<<m4_dnl
     static float wt2[M * KH * RW] __attribute__((aligned(64)));  /* [m][kh][kw c], padded with 0 */
     static float dxp[HP * WP * C + RW] __attribute__((aligned(64)));  /* padded [h][w][c] */
-    static int bx_off[M];
+    static const float *bx_row[M];
     static float bx_val[M];
     for (int m = 0; m < M; m++)
         for (int c = 0; c < C; c++)
@@ -184,7 +187,7 @@ SNN_IF($16, <<<m4_dnl
     /* dy[n][m][oh][ow] at row oh*SH + KH-1, column ow*SW + KW-1; the rest stays 0 */
     static float dyd[R * S * MP] __attribute__((aligned(64)));
     static float dwt[C * KK * MP] __attribute__((aligned(64)));  /* [c][kh][kw][m] */
-    static int bw_off[H * W];
+    static const float *bw_row[H * W];
     static float bw_val[H * W];
     memset(dwt, 0, sizeof dwt);
 >>>)m4_dnl
@@ -209,20 +212,18 @@ SNN_IF($16, <<<m4_dnl
             for (int ih = 0; ih < H; ih++)
                 for (int iw = 0; iw < W; iw++) {
                     const float v = xn[(c * H + ih) * W + iw];
-                    if (v == 0.0f)
-                        continue; /* spikes are mostly zero */
-                    bw_off[cnt] = ((ih + PT + KH - 1) * S + iw + PL + KW - 1) * MP;
-                    bw_val[cnt++] = v;
+                    bw_row[cnt] = dyd + ((ih + PT + KH - 1) * S + iw + PL + KW - 1) * MP;
+                    bw_val[cnt] = v;
+                    cnt += v != 0.0f; /* no branch, as in the forward */
                 }
             if (!cnt)
                 continue;
             for (int kh = 0; kh < KH; kh++)
                 for (int kw = 0; kw < KW; kw++)
                     for (int jb = 0; jb < MP; jb += MB) {
-                        const int tap = (kh * S + kw) * MP;
-                        const float *restrict rows = dyd + jb;
+                        const int shift = jb - (kh * S + kw) * MP;
                         float *restrict g = dwt + (c * KK + kh * KW + kw) * MP + jb;
-SNN_CONV_BLOCK(<<<NB>>>, <<<bw_>>>, <<<cnt>>>, <<<rows>>>, <<<g>>>, <<< - tap>>>)m4_dnl
+SNN_CONV_BLOCK(<<<NB>>>, <<<bw_>>>, <<<cnt>>>, <<<shift>>>, <<<g>>>)m4_dnl
                     }
         }
 >>>)m4_dnl
@@ -234,18 +235,17 @@ SNN_IF($15, <<<m4_dnl
                 int nz = 0;
                 for (int m = 0; m < M; m++) {
                     const float gy = dyn[(m * OH + oh) * OW + ow];
-                    if (gy == 0.0f)
-                        continue;
-                    bx_off[nz] = m * (KH * RW);
-                    bx_val[nz++] = gy;
+                    bx_row[nz] = wt2 + m * (KH * RW);
+                    bx_val[nz] = gy;
+                    nz += gy != 0.0f;
                 }
                 if (!nz)
                     continue;
                 for (int kh = 0; kh < KH; kh++)
                     for (int jb = 0; jb < RW; jb += RB) {
                         float *restrict d = dxp + ((oh * SH + kh) * WP + ow * SW) * C + jb;
-                        const float *restrict rows = wt2 + kh * RW + jb;
-SNN_CONV_BLOCK(<<<NBX>>>, <<<bx_>>>, <<<nz>>>, <<<rows>>>, <<<d>>>, <<<>>>)m4_dnl
+                        const int shift = kh * RW + jb;
+SNN_CONV_BLOCK(<<<NBX>>>, <<<bx_>>>, <<<nz>>>, <<<shift>>>, <<<d>>>)m4_dnl
                     }
             }
         }
