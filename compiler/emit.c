@@ -404,6 +404,11 @@ static bool emit_api(struct emitter *e, FILE *f, struct diag *d)
     }
     e->global_ptrs = false;
     fprintf(f, "\nconst char *%s_error(void)\n{\n    return %s_err;\n}\n", P, P);
+    fprintf(f, "\n/* The generator of the random encoders, for seeding and checkpoints. */\n"
+               "void %s_seed(uint64_t seed)\n{\n    snnrt_rng_seed(&%s_rng, seed);\n    %s_rng_seeded = 1;\n}\n"
+               "\nvoid %s_rng_get(uint32_t state[4])\n{\n    memcpy(state, %s_rng.s, sizeof %s_rng.s);\n}\n"
+               "\nvoid %s_rng_set(const uint32_t state[4])\n{\n    memcpy(%s_rng.s, state, sizeof %s_rng.s);\n"
+               "    %s_rng_seeded = 1;\n}\n", P, P, P, P, P, P, P, P, P, P);
     if (!g->training)
         return true;
     /* parameter init */
@@ -520,6 +525,10 @@ static void emit_header(struct emitter *e, FILE *f)
                " * each %s_step() runs one step (slice t of a temporal input); after the\n"
                " * last step the outputs are final. Both return 0 or -1. */\n", P, P);
     fprintf(f, "int %s_reset(void);\nint %s_step(void);\n", P, P);
+    fprintf(f, "/* Random encoders (RateEncode) draw from one generator, seeded with\n"
+               " * snn.seed unless %s_seed() is called first; its state is 4 words. */\n", P);
+    fprintf(f, "void %s_seed(uint64_t seed);\nvoid %s_rng_get(uint32_t state[4]);\n"
+               "void %s_rng_set(const uint32_t state[4]);\n", P, P, P);
     if (g->training) {
         fprintf(f, "void %s_backward(void);\n", P);
         fprintf(f, "void %s_init_params(uint64_t seed);\n", P);
@@ -587,6 +596,7 @@ bool emit_sources(struct ir_graph *g, const struct emit_options *o, const char *
                "#define SNN_SIMD_SUM _Pragma(\"omp simd reduction(+:acc)\")\n#else\n"
                "#define SNN_SIMD_SUM\n#endif\n\n");
     fprintf(f, "static char %s_err[256];\nstatic int %s_next_step; /* of the streaming API */\n", P, P);
+    fprintf(f, "static struct snnrt_rng %s_rng;\nstatic int %s_rng_seeded;\n", P, P);
     if (g->training)
         fprintf(f, "static long %s_steps_taken;\n", P);
     fprintf(f, "%s", S[SEC_STORAGE]);
@@ -601,7 +611,7 @@ bool emit_sources(struct ir_graph *g, const struct emit_options *o, const char *
     fprintf(f, "%s%s", S[SEC_CHECKS], S[SEC_ONCE]);
     fprintf(f, "    /* state at t = 0 */\n%s    return 0;\n}\n", S[SEC_PRE]);
     fprintf(f, "\n/* One time step: the body of the unrolled network. */\n");
-    fprintf(f, "static void %s_step_at(int t)\n{\n    float *const A = %s_arena;\n    (void)A;\n", P, P);
+    fprintf(f, "static void %s_step_at(int t)\n{\n    float *const A = %s_arena;\n    (void)A;\n    (void)t;\n", P, P);
     /* the step body was written for the loop's indentation */
     const char *sb = S[SEC_STEP];
     for (const char *l = sb; *l;) {

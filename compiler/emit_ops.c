@@ -672,12 +672,9 @@ bool emit_ops(struct emitter *e, struct diag *d)
     }
     if (ce)
         emit_printf(e->sec[SEC_DEFS], "SNN_LOSS_HELPERS()m4_dnl\n");
-    if (rate) { /* RateEncode draws from one generator, seeded by snn.seed */
-        emit_printf(e->sec[SEC_STORAGE], "static struct snnrt_rng %s_rng;\n", e->prefix);
-        emit_printf(e->sec[SEC_CHECKS], IND "static int seeded;\n" IND "if (!seeded) {\n" IND2
-                    "snnrt_rng_seed(&%s_rng, %lluULL);\n" IND2 "seeded = 1;\n" IND "}\n",
+    if (rate) /* RateEncode draws from one generator: snn.seed unless PREFIX_seed() says */
+        emit_printf(e->sec[SEC_CHECKS], IND "if (!%s_rng_seeded)\n" IND2 "%s_seed(%lluULL);\n", e->prefix,
                     e->prefix, (unsigned long long)g->set.seed);
-    }
     for (int i = 0; i < g->nnodes; i++)
         if (!g->nodes[i]->dead && !emit_forward(e, g->nodes[i], d))
             return false;

@@ -513,8 +513,12 @@ static int state_write(const char *path, long epoch, uint64_t seed)
     FILE *f = fopen(tmp, "wb");
     if (!f)
         return fail("%s: cannot create: %s", tmp, strerror(errno));
-    fprintf(f, STATE_MAGIC "\nepoch %ld\nsteps %ld\nseed %llu\nparams %016llx\ntensors %d\n",
-            epoch, SNN_API(optimizer_steps)(), (unsigned long long)seed,
+    uint32_t rng[4];
+    SNN_API(rng_get)(rng); /* the random encoders' generator goes on where it stopped */
+    fprintf(f, STATE_MAGIC "\nepoch %ld\nsteps %ld\nseed %llu\nrng %08lx %08lx %08lx %08lx\n"
+            "params %016llx\ntensors %d\n",
+            epoch, SNN_API(optimizer_steps)(), (unsigned long long)seed, (unsigned long)rng[0],
+            (unsigned long)rng[1], (unsigned long)rng[2], (unsigned long)rng[3],
             (unsigned long long)params_checksum(), SNN_API(num_opt_state));
     uint64_t h = FNV0;
     for (int i = 0; i < SNN_API(num_opt_state); i++) {
@@ -546,6 +550,7 @@ static int state_read(const char *path, long *epoch, uint64_t *seed)
     char line[512], name[300];
     unsigned char buf[4096];
     unsigned long long s, ph, sum;
+    unsigned long rng[4];
     long steps;
     int ntensors;
     FILE *f = fopen(path, "rb");
@@ -558,6 +563,8 @@ static int state_read(const char *path, long *epoch, uint64_t *seed)
     if (!fgets(line, sizeof line, f) || sscanf(line, "epoch %ld", epoch) != 1 ||
         !fgets(line, sizeof line, f) || sscanf(line, "steps %ld", &steps) != 1 ||
         !fgets(line, sizeof line, f) || sscanf(line, "seed %llu", &s) != 1 ||
+        !fgets(line, sizeof line, f) ||
+        sscanf(line, "rng %lx %lx %lx %lx", &rng[0], &rng[1], &rng[2], &rng[3]) != 4 ||
         !fgets(line, sizeof line, f) || sscanf(line, "params %llx", &ph) != 1 ||
         !fgets(line, sizeof line, f) || sscanf(line, "tensors %d", &ntensors) != 1)
         BAD("truncated or damaged header");
@@ -587,6 +594,8 @@ static int state_read(const char *path, long *epoch, uint64_t *seed)
 #undef BAD
     fclose(f);
     SNN_API(set_optimizer_steps)(steps);
+    const uint32_t words[4] = {(uint32_t)rng[0], (uint32_t)rng[1], (uint32_t)rng[2], (uint32_t)rng[3]};
+    SNN_API(rng_set)(words);
     *seed = (uint64_t)s;
     return 0;
 }
@@ -705,6 +714,7 @@ static int start_params(struct run *r)
     char err[1024], rstate[PATH_LEN];
     uint64_t seed = 0;
     SNN_API(init_params)(r->o.seed);
+    SNN_API(seed)(r->o.seed); /* random encoders follow --seed too */
     r->done = 0;
     if (!r->o.resume)
         return 0;

@@ -42,6 +42,11 @@ const char *model_error(void);
  * last step the outputs are final. Both return 0 or -1. */
 int model_reset(void);
 int model_step(void);
+/* Random encoders (RateEncode) draw from one generator, seeded with
+ * snn.seed unless model_seed() is called first; its state is 4 words. */
+void model_seed(uint64_t seed);
+void model_rng_get(uint32_t state[4]);
+void model_rng_set(const uint32_t state[4]);
 void model_backward(void);
 void model_init_params(uint64_t seed);
 void model_optimizer_step(double lr);

@@ -18,6 +18,8 @@
 
 static char model_err[256];
 static int model_next_step; /* of the streaming API */
+static struct snnrt_rng model_rng;
+static int model_rng_seeded;
 static long model_steps_taken;
 
 /* The arena: every activation, record and gradient, at planned offsets. */
@@ -373,6 +375,7 @@ static void model_step_at(int t)
 {
     float *const A = model_arena;
     (void)A;
+    (void)t;
     /* snn.LatencyEncode 'encode' */
     k0_encode_step(t, (A + 9164800), (A + 6400000) + (size_t)t * 100352);
     /* Gemm 'fc1' */
@@ -481,6 +484,24 @@ const struct model_tensor model_grads[4] = {
 const char *model_error(void)
 {
     return model_err;
+}
+
+/* The generator of the random encoders, for seeding and checkpoints. */
+void model_seed(uint64_t seed)
+{
+    snnrt_rng_seed(&model_rng, seed);
+    model_rng_seeded = 1;
+}
+
+void model_rng_get(uint32_t state[4])
+{
+    memcpy(state, model_rng.s, sizeof model_rng.s);
+}
+
+void model_rng_set(const uint32_t state[4])
+{
+    memcpy(model_rng.s, state, sizeof model_rng.s);
+    model_rng_seeded = 1;
 }
 
 /* Parameters from the model, or PyTorch's default init (SPEC section 7). */
