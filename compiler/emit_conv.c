@@ -59,6 +59,27 @@ static int block_vectors(long long n)
     return (int)((v + blocks - 1) / blocks);
 }
 
+/* Is v a spike map, mostly zeros: a neuron's spikes, an encoder's output
+ * or a temporal graph input, seen through reshapes and max pools? The
+ * kernels then branch on zero inputs (rarely taken, so well predicted);
+ * for dense values they list inputs without a branch. */
+static bool spiky(const struct ir_value *v)
+{
+    for (int depth = 0; v && depth < 16; depth++) {
+        const struct ir_node *p = v->producer;
+        if (!p)
+            return v->role == IR_ROLE_INPUT && v->time == IR_TEMPORAL;
+        if (ir_op_has(p->op, OPF_NEURON))
+            return v->producer_slot == 0;
+        if (ir_op_has(p->op, OPF_ENCODER))
+            return true;
+        if (!ir_op_has(p->op, OPF_ALIAS) && p->op != IR_OP_MAXPOOL)
+            return false;
+        v = p->in[0];
+    }
+    return false;
+}
+
 static struct ir_value *conv_bias(struct ir_node *n)
 {
     return n->nin > 2 ? n->in[2] : NULL;
@@ -70,8 +91,8 @@ static bool fwd_conv(struct emitter *e, struct ir_node *n)
 {
     struct ir_value *bias = conv_bias(n);
     const char *k = emit_kname(e, n, "forward");
-    emit_printf(e->sec[SEC_DEFS], "SNN_CONV_FORWARD(%s, %s, %d, %d)m4_dnl\n", k, geometry(e, n), bias != NULL,
-                block_vectors(n->in[1]->dims[0]));
+    emit_printf(e->sec[SEC_DEFS], "SNN_CONV_FORWARD(%s, %s, %d, %d, %d)m4_dnl\n", k, geometry(e, n), bias != NULL,
+                block_vectors(n->in[1]->dims[0]), spiky(n->in[0]));
     FILE *f = body(e, n);
     emit_call_comment(f, ind(n), n, NULL);
     emit_printf(f, "%s%s(%s, %s, %s, %s);\n", ind(n), k, Pt(e, n->in[0]), P(e, n->in[1]),
@@ -85,8 +106,8 @@ static bool bwd_conv(struct emitter *e, struct ir_node *b)
     bool dx = b->out[0] != NULL, dw = b->out[1] != NULL, db = b->nout > 2 && b->out[2] != NULL;
     const char *k = emit_kname(e, b, "backward");
     struct ir_value *w = n->in[1];
-    emit_printf(e->sec[SEC_DEFS], "SNN_CONV_BACKWARD(%s, %s, %d, %d, %d, %d, %d)m4_dnl\n", k, geometry(e, n), dx,
-                dw, db, block_vectors(w->dims[0]), block_vectors(w->dims[1] * w->dims[3]));
+    emit_printf(e->sec[SEC_DEFS], "SNN_CONV_BACKWARD(%s, %s, %d, %d, %d, %d, %d, %d)m4_dnl\n", k, geometry(e, n),
+                dx, dw, db, block_vectors(w->dims[0]), block_vectors(w->dims[1] * w->dims[3]), spiky(n->in[0]));
     FILE *f = bbody(e, b);
     emit_call_comment(f, ind(b), b, "backward");
     /* the input is saved only when the weight gradient needs it */

@@ -27,6 +27,14 @@ typedef float snn_v8 __attribute__((vector_size(32)));
  * vectors by value would depend on the target's vector ABI) */
 #define SNN_V8_LOAD(v, p) memcpy(&(v), (p), sizeof(snn_v8))
 #define SNN_V8_STORE(p, v) memcpy((p), &(v), sizeof(snn_v8))
+/* a += v * t: one fused multiply-add where the target has it (rounded
+ * once, so a little closer to the exact sum; the order is the same) */
+#if defined(__FMA__) && (defined(__x86_64__) || defined(__i386__))
+#include <immintrin.h>
+#define SNN_V8_MADD(a, v, t) ((a) = _mm256_fmadd_ps(_mm256_set1_ps(v), (t), (a)))
+#else
+#define SNN_V8_MADD(a, v, t) ((a) += (v) * (t))
+#endif
 >>>)>>>)m4_dnl
 m4_dnl
 m4_dnl SNN_CONV_DIMS(N, C, H, W, M, KH, KW, SH, SW, PT, PL, PB, PR): the sizes
@@ -38,12 +46,29 @@ m4_define(<<<SNN_CONV_DIMS>>>, <<<enum {
         OH = (HP - KH) / SH + 1, OW = (WP - KW) / SW + 1, KK = KH * KW
     };>>>)m4_dnl
 m4_dnl
-m4_dnl SNN_CONV_BLOCK(NB, list, count, shift, dst): a[0..NB) = sum over the
+m4_dnl SNN_CONV_LIST(sparse, set_row, val_slot, count): appends v (a nonzero
+m4_dnl input) to a list: set_row stores its row pointer at index count. For
+m4_dnl a spike map (sparse 1) a branch skips the zeros, mispredicted only
+m4_dnl at the rare spikes; otherwise the entry is written unconditionally and
+m4_dnl kept (count advanced) when v is nonzero, with no branch to mispredict.
+m4_define(<<<SNN_CONV_LIST>>>, <<<SNN_IF($1, <<<m4_dnl
+                    if (v != 0.0f) { /* spikes are mostly zero */
+                        $2
+                        $3 = v;
+                        $4++;
+                    }
+>>>, <<<m4_dnl
+                    $2
+                    $3 = v;
+                    $4 += v != 0.0f;
+>>>)>>>)m4_dnl
+m4_dnl
+m4_dnl SNN_CONV_BLOCK(NB, list, count, shift, dst, acc): a[0..NB) = sum over the
 m4_dnl `count` entries q of a list (values listval[q], row pointers
 m4_dnl listrow[q]) of val * listrow[q][shift .. shift + 8 NB), in registers;
-m4_dnl then the NB vectors at dst += a. (Rows are pointers, not offsets into
-m4_dnl a static array, so that each load is one base register plus a
-m4_dnl constant displacement.)
+m4_dnl then the NB vectors at dst += a (acc 1) or = a (acc 0). Rows are
+m4_dnl pointers, not offsets into a static array, so that each load is one
+m4_dnl base register plus a constant displacement.
 m4_define(<<<SNN_CONV_BLOCK>>>, <<<m4_dnl
                 {
                     snn_v8 a[$1];
@@ -57,104 +82,110 @@ m4_define(<<<SNN_CONV_BLOCK>>>, <<<m4_dnl
                         for (int u = 0; u < $1; u++) {
                             snn_v8 t;
                             SNN_V8_LOAD(t, r + 8 * u);
-                            a[u] += v * t;
+                            SNN_V8_MADD(a[u], v, t);
                         }
                     }
                     SNN_CONV_UNROLL
                     for (int u = 0; u < $1; u++) {
+SNN_IF($6, <<<m4_dnl
                         snn_v8 t;
                         SNN_V8_LOAD(t, $5 + 8 * u);
                         t += a[u];
                         SNN_V8_STORE($5 + 8 * u, t);
+>>>, <<<m4_dnl
+                        SNN_V8_STORE($5 + 8 * u, a[u]);
+>>>)m4_dnl
                     }
                 }
 >>>)m4_dnl
 m4_dnl
-m4_dnl SNN_CONV_FORWARD(fn, N, C, H, W, M, KH, KW, SH, SW, PT, PL, PB, PR, bias, NB)
-m4_dnl   y[n][m] = sum_c x[n][c] * w[m][c] (+ b[m]); bias 0 or 1. Gather form:
-m4_dnl   the nonzero inputs are listed per (padded) input position, then each
-m4_dnl   output position sums, over its KH x KW taps and their listed inputs,
-m4_dnl   rows of the transposed weights wt[c][kh][kw][m], NB vectors at a time.
+m4_dnl SNN_CONV_FORWARD(fn, N, C, H, W, M, KH, KW, SH, SW, PT, PL, PB, PR, bias, NB, sparse)
+m4_dnl   y[n][m] = sum_c x[n][c] * w[m][c] (+ b[m]); bias 0 or 1. The nonzero
+m4_dnl   inputs are listed once per input row, by column, then by channel
+m4_dnl   (a column's entries start at colstart[column]). The inputs one
+m4_dnl   kernel row of an output sees are then one contiguous run of its
+m4_dnl   input row's list; the output sums, over its KH runs, the rows
+m4_dnl   wt[c][kh][kw][m] of their taps times the input, NB vectors of output
+m4_dnl   channels at a time in registers, and stores them into y. Work:
+m4_dnl   (nonzero inputs) x taps x output channels.
 m4_define(<<<SNN_CONV_FORWARD>>>, <<<SNN_CONV_ONCE()
 static void $1(const float *restrict x, const float *restrict w, const float *restrict b,
     float *restrict y)
 {
     SNN_CONV_DIMS($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
     enum { NB = $16, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
-    static float wt[C * KK * MP] __attribute__((aligned(64)));  /* [c][kh][kw][m], m padded with 0 */
-    static float yt[OH * OW * MP] __attribute__((aligned(64)));  /* [oh][ow][m] */
-    static int cnt[HP * WP];                                      /* nonzero inputs per position */
-    static const float *fw_row[HP * WP * C];                      /* their channel's weights */
-    static float fw_val[HP * WP * C];                             /* and their values */
+    /* [c][kh][kw][m], m padded with 0; the slack keeps every list entry's
+     * pointer (its tap column not yet chosen) inside the array */
+    static float wt[C * KK * MP + (W + $11) * MP] __attribute__((aligned(64)));
+    static float bp[MP] __attribute__((aligned(64)));  /* the bias, padded */
+    static int colstart[H * (W + 1)];        /* per row and column: first entry */
+    static const float *in_row[H * W * C];   /* per nonzero input: wt + c, column iw + PL */
+    static float in_val[H * W * C];          /* and its value */
     (void)b;
-    for (int m = 0; m < M; m++)
+    for (int m = 0; m < M; m++) {
+        bp[m] = SNN_IF($15, <<<b[m]>>>, <<<0.0f>>>);
         for (int c = 0; c < C; c++)
             for (int k = 0; k < KK; k++)
                 wt[(c * KK + k) * MP + m] = w[(m * C + c) * KK + k];
+    }
     for (int n = 0; n < N; n++) {
         const float *restrict xn = x + (size_t)n * (C * H * W);
         float *restrict yn = y + (size_t)n * (M * OH * OW);
-        memset(cnt, 0, sizeof cnt);
-        for (int c = 0; c < C; c++)
-            for (int ih = 0; ih < H; ih++)
-                for (int iw = 0; iw < W; iw++) {
-                    /* listed without a branch: spikes are unpredictable; the
-                     * slot written for a zero is reused by the next entry */
+        for (int ih = 0; ih < H; ih++) {
+            int k = ih * (W * C);
+            for (int iw = 0; iw < W; iw++) {
+                colstart[ih * (W + 1) + iw] = k;
+                for (int c = 0; c < C; c++) {
                     const float v = xn[(c * H + ih) * W + iw];
-                    const int p = (ih + PT) * WP + iw + PL, e = p * C + cnt[p];
-                    fw_row[e] = wt + c * (KK * MP);
-                    fw_val[e] = v;
-                    cnt[p] += v != 0.0f;
+SNN_CONV_LIST(<<<$17>>>, <<<in_row[k] = wt + (c * KK + iw + PL) * MP;>>>, <<<in_val[k]>>>, <<<k>>>)m4_dnl
                 }
+            }
+            colstart[ih * (W + 1) + W] = k;
+        }
         for (int oh = 0; oh < OH; oh++) {
             for (int ow = 0; ow < OW; ow++) {
-                const int p0 = oh * SH * WP + ow * SW;
+                const int w0 = ow * SW - PL;
+                const int c0 = w0 < 0 ? 0 : w0, c1 = w0 + KW > W ? W : w0 + KW;
+                float *restrict yo = yn + oh * OW + ow;
                 for (int jb = 0; jb < MP; jb += MB) {
                     snn_v8 a[NB];
                     SNN_CONV_UNROLL
                     for (int u = 0; u < NB; u++)
-                        a[u] = (snn_v8){0};
-                    for (int kh = 0; kh < KH; kh++)
-                        for (int kw = 0; kw < KW; kw++) {
-                            const int p = p0 + kh * WP + kw;
-                            const int tap = (kh * KW + kw) * MP + jb;
-                            const float *const *restrict row = fw_row + p * C;
-                            const float *restrict val = fw_val + p * C;
-                            for (int q = 0; q < cnt[p]; q++) {
-                                const float v = val[q];
-                                const float *restrict r = row[q] + tap;
-                                SNN_CONV_UNROLL
-                                for (int u = 0; u < NB; u++) {
-                                    snn_v8 t;
-                                    SNN_V8_LOAD(t, r + 8 * u);
-                                    a[u] += v * t;
-                                }
+                        SNN_V8_LOAD(a[u], bp + jb + 8 * u);
+                    for (int kh = 0; kh < KH; kh++) {
+                        const int ih = oh * SH + kh - PT;
+                        if (ih < 0 || ih >= H)
+                            continue;
+                        /* entry (c, iw) is tap kw = iw + PL - ow*SW: row c*KK + kh*KW + kw */
+                        const int shift = (kh * KW - ow * SW) * MP + jb;
+                        const int e1 = colstart[ih * (W + 1) + c1];
+                        for (int e = colstart[ih * (W + 1) + c0]; e < e1; e++) {
+                            const float v = in_val[e];
+                            const float *restrict r = in_row[e] + shift;
+                            SNN_CONV_UNROLL
+                            for (int u = 0; u < NB; u++) {
+                                snn_v8 t;
+                                SNN_V8_LOAD(t, r + 8 * u);
+                                SNN_V8_MADD(a[u], v, t);
                             }
                         }
-                    float *restrict yo = yt + (oh * OW + ow) * MP + jb;
+                    }
                     SNN_CONV_UNROLL
-                    for (int u = 0; u < NB; u++)
-                        SNN_V8_STORE(yo + 8 * u, a[u]);
+                    for (int u = 0; u < NB; u++) {
+                        SNN_CONV_UNROLL
+                        for (int l = 0; l < 8; l++)
+                            if (jb + 8 * u + l < M)
+                                yo[(jb + 8 * u + l) * (OH * OW)] = a[u][l];
+                    }
                 }
             }
-        }
-        for (int m = 0; m < M; m++) {
-            float *restrict ym = yn + m * (OH * OW);
-SNN_IF($15, <<<m4_dnl
-            const float bm = b[m];
-            for (int p = 0; p < OH * OW; p++)
-                ym[p] = yt[p * MP + m] + bm;
->>>, <<<m4_dnl
-            for (int p = 0; p < OH * OW; p++)
-                ym[p] = yt[p * MP + m];
->>>)m4_dnl
         }
     }
 }
 >>>)m4_dnl
 m4_dnl
 m4_dnl SNN_CONV_BACKWARD(fn, N, C, H, W, M, KH, KW, SH, SW, PT, PL, PB, PR,
-m4_dnl                   want_dx, want_dw, want_db, NB, NBX)
+m4_dnl                   want_dx, want_dw, want_db, NB, NBX, sparse)
 m4_dnl   Accumulates dx += conv_transpose(dy, w), dw += dy (x) x, db += sum dy.
 m4_dnl   dw: the nonzero inputs of each channel are listed once; for each tap,
 m4_dnl   their rows of dy (channel-last, laid out so that a tap is a fixed
@@ -183,9 +214,11 @@ SNN_IF($15, <<<m4_dnl
                 for (int kw = 0; kw < KW; kw++)
                     wt2[(m * KH + kh) * RW + kw * C + c] = w[((m * C + c) * KH + kh) * KW + kw];
 >>>)m4_dnl
-SNN_IF($16, <<<m4_dnl
-    /* dy[n][m][oh][ow] at row oh*SH + KH-1, column ow*SW + KW-1; the rest stays 0 */
+    /* dy channel-last, dy[n][m][oh][ow] at row oh*SH + KH-1, column
+     * ow*SW + KW-1 (for dw a tap is then a fixed offset, and outputs out of
+     * range read the zeros that are never written) */
     static float dyd[R * S * MP] __attribute__((aligned(64)));
+SNN_IF($16, <<<m4_dnl
     static float dwt[C * KK * MP] __attribute__((aligned(64)));  /* [c][kh][kw][m] */
     static const float *bw_row[H * W];
     static float bw_val[H * W];
@@ -201,20 +234,20 @@ SNN_IF($17, <<<m4_dnl
             db[m] += s;
         }
 >>>)m4_dnl
+        for (int oh = 0; oh < OH; oh++)
+            for (int ow = 0; ow < OW; ow++) {
+                float *restrict d = dyd + ((oh * SH + KH - 1) * S + ow * SW + KW - 1) * MP;
+                for (int m = 0; m < M; m++)
+                    d[m] = dyn[(m * OH + oh) * OW + ow];
+            }
 SNN_IF($16, <<<m4_dnl
         const float *restrict xn = x + (size_t)n * (C * H * W);
-        for (int m = 0; m < M; m++)
-            for (int oh = 0; oh < OH; oh++)
-                for (int ow = 0; ow < OW; ow++)
-                    dyd[((oh * SH + KH - 1) * S + ow * SW + KW - 1) * MP + m] = dyn[(m * OH + oh) * OW + ow];
         for (int c = 0; c < C; c++) {
             int cnt = 0;
             for (int ih = 0; ih < H; ih++)
                 for (int iw = 0; iw < W; iw++) {
                     const float v = xn[(c * H + ih) * W + iw];
-                    bw_row[cnt] = dyd + ((ih + PT + KH - 1) * S + iw + PL + KW - 1) * MP;
-                    bw_val[cnt] = v;
-                    cnt += v != 0.0f; /* no branch, as in the forward */
+SNN_CONV_LIST(<<<$20>>>, <<<bw_row[cnt] = dyd + ((ih + PT + KH - 1) * S + iw + PL + KW - 1) * MP;>>>, <<<bw_val[cnt]>>>, <<<cnt>>>)m4_dnl
                 }
             if (!cnt)
                 continue;
@@ -223,7 +256,7 @@ SNN_IF($16, <<<m4_dnl
                     for (int jb = 0; jb < MP; jb += MB) {
                         const int shift = jb - (kh * S + kw) * MP;
                         float *restrict g = dwt + (c * KK + kh * KW + kw) * MP + jb;
-SNN_CONV_BLOCK(<<<NB>>>, <<<bw_>>>, <<<cnt>>>, <<<shift>>>, <<<g>>>)m4_dnl
+SNN_CONV_BLOCK(<<<NB>>>, <<<bw_>>>, <<<cnt>>>, <<<shift>>>, <<<g>>>, 1)m4_dnl
                     }
         }
 >>>)m4_dnl
@@ -232,9 +265,10 @@ SNN_IF($15, <<<m4_dnl
         memset(dxp, 0, sizeof dxp);
         for (int oh = 0; oh < OH; oh++) {
             for (int ow = 0; ow < OW; ow++) {
+                const float *restrict gr = dyd + ((oh * SH + KH - 1) * S + ow * SW + KW - 1) * MP;
                 int nz = 0;
                 for (int m = 0; m < M; m++) {
-                    const float gy = dyn[(m * OH + oh) * OW + ow];
+                    const float gy = gr[m];
                     bx_row[nz] = wt2 + m * (KH * RW);
                     bx_val[nz] = gy;
                     nz += gy != 0.0f;
@@ -245,7 +279,7 @@ SNN_IF($15, <<<m4_dnl
                     for (int jb = 0; jb < RW; jb += RB) {
                         float *restrict d = dxp + ((oh * SH + kh) * WP + ow * SW) * C + jb;
                         const int shift = kh * RW + jb;
-SNN_CONV_BLOCK(<<<NBX>>>, <<<bx_>>>, <<<nz>>>, <<<shift>>>, <<<d>>>)m4_dnl
+SNN_CONV_BLOCK(<<<NBX>>>, <<<bx_>>>, <<<nz>>>, <<<shift>>>, <<<d>>>, 1)m4_dnl
                     }
             }
         }
