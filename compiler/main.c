@@ -119,6 +119,25 @@ static void show_graph(struct ir_graph *g)
     printf("\noutputs:\n");
     for (int i = 0; i < g->noutputs; i++)
         printf("  %-20s %s\n", g->outputs[i]->name, ir_shape_str(g, g->outputs[i]));
+    /* what a framework that runs every layer at every step computes */
+    size_t macs_step = 0, macs_once = 0;
+    for (int i = 0; i < g->nnodes; i++) {
+        struct ir_node *n = g->nodes[i];
+        size_t m = 0;
+        if (n->dead)
+            continue;
+        if (n->op == IR_OP_GEMM || n->op == IR_OP_MATMUL)
+            m = (size_t)n->in[0]->dims[1] * (size_t)n->out[0]->dims[1];
+        else if (n->op == IR_OP_CONV)
+            m = n->out[0]->numel / (size_t)n->out[0]->dims[0] * (size_t)(n->in[1]->dims[1] *
+                n->in[1]->dims[2] * n->in[1]->dims[3]);
+        if (n->phase == IR_PH_STEP)
+            macs_step += m;
+        else
+            macs_once += m;
+    }
+    printf("\nmultiply-adds per sample: %zu per step and %zu once (dense equivalent per step: %zu)\n",
+           macs_step, macs_once, macs_step + macs_once);
     size_t tape = 0;
     for (int i = 0; i < g->nvalues; i++)
         if (g->values[i]->storage == IR_ST_RECORD)
