@@ -14,6 +14,7 @@
 #include "config.h"
 #include "emit.h"
 #include "pipeline.h"
+#include "plot.h"
 #include "verify.h"
 
 bool pipeline_pass_exists(const char *name);
@@ -30,6 +31,9 @@ static const char usage_text[] =
     "  emit MODEL -o DIR       write C for training (default) or inference\n"
     "  verify CASE...          compile reference cases, run one forward and one\n"
     "                          backward pass, compare outputs and gradients\n"
+    "  plot CSV -o FILE        draw a trainer's metrics.csv (loss and accuracy\n"
+    "                          curves) or --record-raster CSV (spike raster) as\n"
+    "                          .png or .svg with gnuplot\n"
     "\n"
     "Options for show and emit:\n"
     "  -o, --output=DIR        folder to write (emit); replaced atomically\n"
@@ -262,6 +266,15 @@ int main(int argc, char **argv)
             return usage_error("%s", "verify needs at least one CASE folder");
         }
         rc = verify_cases(argv + optind, argc - optind, stdout);
+        free(cmdline);
+        return rc;
+    }
+    if (!strcmp(cmd, "plot")) {
+        if (optind + 1 != argc || !eo.outdir) {
+            free(cmdline);
+            return usage_error("%s", "plot needs one CSV and -o FILE.png|FILE.svg");
+        }
+        rc = plot_csv(argv[optind], eo.outdir);
         free(cmdline);
         return rc;
     }
