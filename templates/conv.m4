@@ -221,6 +221,7 @@ SNN_IF($15, <<<m4_dnl
 SNN_IF($16, <<<m4_dnl
     static float dwt[C * KK * MP] __attribute__((aligned(64)));  /* [c][kh][kw][m] */
     static const float *bw_row[H * W];
+    static int bw_rowstart[H + 1];
     static float bw_val[H * W];
     memset(dwt, 0, sizeof dwt);
 >>>)m4_dnl
@@ -244,20 +245,32 @@ SNN_IF($16, <<<m4_dnl
         const float *restrict xn = x + (size_t)n * (C * H * W);
         for (int c = 0; c < C; c++) {
             int cnt = 0;
-            for (int ih = 0; ih < H; ih++)
+            for (int ih = 0; ih < H; ih++) {
+                bw_rowstart[ih] = cnt;
                 for (int iw = 0; iw < W; iw++) {
                     const float v = xn[(c * H + ih) * W + iw];
 SNN_CONV_LIST(<<<$20>>>, <<<bw_row[cnt] = dyd + ((ih + PT + KH - 1) * S + iw + PL + KW - 1) * MP;>>>, <<<bw_val[cnt]>>>, <<<cnt>>>)m4_dnl
                 }
+            }
+            bw_rowstart[H] = cnt;
             if (!cnt)
                 continue;
-            for (int kh = 0; kh < KH; kh++)
+            for (int kh = 0; kh < KH; kh++) {
+                /* only the input rows kernel row kh maps to an output row */
+                const int r0 = kh - PT, r1 = kh - PT + (OH - 1) * SH + 1;
+                const int e0 = bw_rowstart[r0 < 0 ? 0 : r0 > H ? H : r0];
+                const int e1 = bw_rowstart[r1 < 0 ? 0 : r1 > H ? H : r1];
+                if (e0 >= e1)
+                    continue;
+                const float *const *restrict bk_row = bw_row + e0;
+                const float *restrict bk_val = bw_val + e0;
                 for (int kw = 0; kw < KW; kw++)
                     for (int jb = 0; jb < MP; jb += MB) {
                         const int shift = jb - (kh * S + kw) * MP;
                         float *restrict g = dwt + (c * KK + kh * KW + kw) * MP + jb;
-SNN_CONV_BLOCK(<<<NB>>>, <<<bw_>>>, <<<cnt>>>, <<<shift>>>, <<<g>>>, 1)m4_dnl
+SNN_CONV_BLOCK(<<<NB>>>, <<<bk_>>>, <<<e1 - e0>>>, <<<shift>>>, <<<g>>>, 1)m4_dnl
                     }
+            }
         }
 >>>)m4_dnl
 SNN_IF($15, <<<m4_dnl
