@@ -3,15 +3,18 @@ m4_dnl (SPEC section 3). Tensors are NCHW; Conv weights [M][C][KH][KW] as
 m4_dnl PyTorch's nn.Conv2d; dilation 1, group 1, ceil_mode 0 (import.c and
 m4_dnl infer.c refuse the rest). Pads are ONNX's: top, left, bottom, right.
 m4_dnl
-m4_dnl Convolutions run in scatter form on channel-last scratch: for each
-m4_dnl nonzero input element, add its contribution to every output it
-m4_dnl touches, the inner loop running over output channels (or, for the
-m4_dnl input gradient, over kernel column x input channel, which is one
-m4_dnl contiguous run). Spike maps are mostly zero, so the work is
-m4_dnl proportional to the number of spikes (times their strength, which
-m4_dnl multiplies the weights as any input value does). Scratch buffers
-m4_dnl are static arrays of constant size inside each kernel: nothing is
-m4_dnl allocated, and each kernel instance owns its own.
+m4_dnl Convolutions are sums of weight rows over lists of nonzero inputs:
+m4_dnl each kernel first lists the nonzero elements of its sparse operand
+m4_dnl (the input for y and dw, the output gradient for dx), then every
+m4_dnl output vector (the output channels of one position, the weight
+m4_dnl gradient of one tap, the input-gradient run of one kernel row) sums
+m4_dnl the rows of a channel-last copy of the dense operand that its list
+m4_dnl entries select, in registers, 8 to 64 channels at a time (GNU C
+m4_dnl vectors of 8 floats). Spike maps are mostly zero, so the work is
+m4_dnl (spikes) x taps x channels; a spike's strength multiplies the weights
+m4_dnl as any input value does. Scratch buffers are static arrays of
+m4_dnl constant size inside each kernel: nothing is allocated, and each
+m4_dnl kernel instance owns its own.
 m4_dnl
 m4_dnl Every size is a macro argument, so every loop bound is a constant.
 m4_dnl Gradient kernels accumulate (+=) into buffers the emitter cleared.
@@ -217,7 +220,8 @@ SNN_IF($15, <<<m4_dnl
     /* dy channel-last, dy[n][m][oh][ow] at row oh*SH + KH-1, column
      * ow*SW + KW-1 (for dw a tap is then a fixed offset, and outputs out of
      * range read the zeros that are never written) */
-    static float dyd[R * S * MP] __attribute__((aligned(64)));
+    static float dyd[SNN_IF(m4_eval(<<<$15 || $16>>>), <<<R * S * MP>>>, 1)] __attribute__((aligned(64)));
+    (void)dyd;
 SNN_IF($16, <<<m4_dnl
     static float dwt[C * KK * MP] __attribute__((aligned(64)));  /* [c][kh][kw][m] */
     static const float *bw_row[H * W];
@@ -227,6 +231,7 @@ SNN_IF($16, <<<m4_dnl
 >>>)m4_dnl
     for (int n = 0; n < N; n++) {
         const float *restrict dyn = dy + (size_t)n * (M * OH * OW);
+        (void)dyn;
 SNN_IF($17, <<<m4_dnl
         for (int m = 0; m < M; m++) {
             float s = 0.0f;
@@ -235,12 +240,14 @@ SNN_IF($17, <<<m4_dnl
             db[m] += s;
         }
 >>>)m4_dnl
+SNN_IF(m4_eval(<<<$15 || $16>>>), <<<m4_dnl
         for (int oh = 0; oh < OH; oh++)
             for (int ow = 0; ow < OW; ow++) {
                 float *restrict d = dyd + ((oh * SH + KH - 1) * S + ow * SW + KW - 1) * MP;
                 for (int m = 0; m < M; m++)
                     d[m] = dyn[(m * OH + oh) * OW + ow];
             }
+>>>)m4_dnl
 SNN_IF($16, <<<m4_dnl
         const float *restrict xn = x + (size_t)n * (C * H * W);
         for (int c = 0; c < C; c++) {
