@@ -20,6 +20,7 @@ int main(void)
     srunner_add_suite(sr, runtime_suite());
     srunner_add_suite(sr, passes_suite());
     srunner_add_suite(sr, gradcheck_suite());
+    srunner_add_suite(sr, conv_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -9,6 +9,7 @@ Suite *textproto_suite(void);
 Suite *runtime_suite(void);
 Suite *passes_suite(void);
 Suite *gradcheck_suite(void);
+Suite *conv_suite(void);
 
 /* Path of a file in the source tree (tests run from the build tree). */
 const char *test_srcpath(const char *rel);
