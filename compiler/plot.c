@@ -79,23 +79,27 @@ static int plot_metrics(const char *csv, const char *out)
 }
 
 /* The layer names of a spike record, in order of first appearance. */
-static int raster_layers(FILE *in, char layers[MAX_LAYERS][128], long *max_t)
+static int raster_layers(FILE *in, char layers[MAX_LAYERS][128], long *max_t, long *max_neuron)
 {
     char line[512];
     int n = 0;
     *max_t = 0;
     while (fgets(line, sizeof line, in)) {
-        long t;
+        long t, j;
         char name[128];
-        if (sscanf(line, "%ld,%127[^,],", &t, name) != 2)
+        if (sscanf(line, "%ld,%127[^,],%ld", &t, name, &j) != 3)
             continue;
         if (t > *max_t)
             *max_t = t;
         int k;
         for (k = 0; k < n && strcmp(layers[k], name); k++)
             ;
-        if (k == n && n < MAX_LAYERS)
+        if (k == n && n < MAX_LAYERS) {
+            max_neuron[n] = 0;
             strcpy(layers[n++], name);
+        }
+        if (k < n && j > max_neuron[k])
+            max_neuron[k] = j;
     }
     return n;
 }
@@ -103,8 +107,8 @@ static int raster_layers(FILE *in, char layers[MAX_LAYERS][128], long *max_t)
 static int plot_raster(const char *csv, FILE *in, const char *out)
 {
     char layers[MAX_LAYERS][128];
-    long max_t;
-    int n = raster_layers(in, layers, &max_t);
+    long max_t, max_neuron[MAX_LAYERS];
+    int n = raster_layers(in, layers, &max_t, max_neuron);
     if (!n) {
         fprintf(stderr, "snnc: %s: no rows of t,layer,neuron,value; nothing to draw\n", csv);
         return 1;
@@ -119,7 +123,7 @@ static int plot_raster(const char *csv, FILE *in, const char *out)
     fprintf(f, "set xrange [-0.5:%ld.5]\nset xlabel 'time step'\nset ylabel 'neuron'\nunset key\n", max_t);
     for (int k = 0; k < n; k++) {
         /* a spike is a dot; a multi-strength spike a bigger one; a membrane a heat strip */
-        fprintf(f, "set title '%s'\n", layers[k]);
+        fprintf(f, "set title '%s'\nset yrange [-0.5:%ld.5]\n", layers[k], max_neuron[k]);
         fprintf(f, "plot '%s' every ::1 using 1:(strcol(2) eq '%s' && $4 > 0 ? $3 : 1/0):"
                    "($4 > 1 ? 1.2 : 0.6) with points pt 7 ps variable lc rgb '#1f4e9a'\n",
                 csv, layers[k]);
