@@ -27,21 +27,7 @@ static void $1(const uint8_t *restrict px, const uint32_t *restrict w,
 SNN_IF(m4_eval($2 % 2), <<<(2 * q + 1 < $2 ? (uint32_t)px[2 * q + 1] << 16 : 0u)>>>, <<<(uint32_t)px[2 * q + 1] << 16>>>);
         if (x == 0u)
             continue;
-        const uint32_t *restrict wp = w;
-        int32_t *restrict a = y;
-        do { /* 8 multiply-adds: 2 words, 4 SXTB16, 4 SMLAD */
-            const uint32_t w0 = wp[0], w1 = wp[1];
-            const int32_t a0 = snn_smlad(x, snn_sxtb16(w0), a[0]);
-            const int32_t a1 = snn_smlad(x, snn_sxtb16_ror8(w0), a[1]);
-            const int32_t a2 = snn_smlad(x, snn_sxtb16(w1), a[2]);
-            const int32_t a3 = snn_smlad(x, snn_sxtb16_ror8(w1), a[3]);
-            a[0] = a0;
-            a[1] = a1;
-            a[2] = a2;
-            a[3] = a3;
-            wp += 2;
-            a += 4;
-        } while (a != end);
+        snn_pairs_mac(x, w, y, end); /* 4 outputs at a time: 2 words, 4 SXTB16, 4 SMLAD */
     }
     for (int o = 0; o < $3; o++)
         y[o] = snn_rescale(y[o], mult[o], $5) + bias[o];
