@@ -250,10 +250,8 @@ static bool classify(struct mcu *m, struct diag *d)
         case IR_OP_FLATTEN:
         case IR_OP_RESHAPE:
         case IR_OP_IDENTITY:
-            m->kind[n->out[0]->id] = m->kind[n->in[0]->id];
+            m->kind[n->out[0]->id] = m->kind[n->in[0]->id]; /* aliases: no code */
             m->src[n->out[0]->id] = m->src[n->in[0]->id];
-            if (m->kind[n->in[0]->id] == MK_INPUT)
-                m->kind[n->out[0]->id] = MK_INPUT;
             break;
         case IR_OP_GEMM:
         case IR_OP_MATMUL:
