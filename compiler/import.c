@@ -387,8 +387,12 @@ static bool attr_enum(struct attr_ctx *c, const char *name, const char *const *c
         return attr_type_error(c, name, "a string");
     char s[64];
     size_t len = a->s.len < sizeof s - 1 ? a->s.len : sizeof s - 1;
-    memcpy(s, a->s.data, len);
+    if (len) /* an empty string has no data at all */
+        memcpy(s, a->s.data, len);
     s[len] = 0;
+    for (size_t i = 0; i < len; i++) /* shown in the message: keep it one printable line */
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            s[i] = '?';
     for (int i = 0; choices[i]; i++)
         if (a->s.len == strlen(choices[i]) && !strcmp(s, choices[i])) {
             *out = i;
@@ -784,8 +788,11 @@ bool import_model(struct ir_graph *g, const void *model, const struct snnc_optio
                           "or pass --steps", g->file);
     for (int i = 0; i < g->ninputs; i++) {
         struct ir_value *v = g->inputs[i];
+        size_t numel;
         if (v->batched)
             v->dims[0] = g->set.batch_size;
+        if (!check_dims(g, "graph input", v->name, (size_t)v->rank, v->dims, &numel, d))
+            return false;
         ir_value_set_shape(v, v->rank, v->dims);
     }
     return true;

@@ -63,6 +63,22 @@ static int usage_error(const char *fmt, const char *arg)
     return 2;
 }
 
+/* The error of a bad model as one line: names come from the model file and
+ * may hold any byte, so control bytes are written as escapes. */
+static void print_error(const char *msg)
+{
+    fputs("snnc: ", stderr);
+    for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
+        if (*p == '\n')
+            fputs("\\n", stderr);
+        else if (*p < 0x20 || *p == 0x7f)
+            fprintf(stderr, "\\x%02x", *p);
+        else
+            fputc(*p, stderr);
+    }
+    fputc('\n', stderr);
+}
+
 static bool parse_long(const char *s, long lo, long hi, long *out)
 {
     char *end;
@@ -153,7 +169,7 @@ static void show_graph(struct ir_graph *g)
 enum { OPT_TRAIN = 256, OPT_INFER, OPT_PROGRAM, OPT_PREFIX, OPT_STEPS, OPT_BATCH, OPT_EPOCHS, OPT_LR,
        OPT_SEED, OPT_MAX_SAMPLES, OPT_MAX_MEMORY, OPT_DUMP, OPT_TARGET, OPT_QUANTIZE };
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv, const char *cmdline)
 {
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'}, {"train", no_argument, NULL, OPT_TRAIN},
@@ -171,7 +187,6 @@ int main(int argc, char **argv)
     struct emit_options eo = {.prefix = "model", .max_samples = 60000};
     long v;
     int c;
-    char *cmdline = join_args(argc, argv);
     eo.cmdline = cmdline;
     while ((c = getopt_long(argc, argv, "o:hV", longopts, NULL)) != -1) {
         switch (c) {
@@ -242,74 +257,55 @@ int main(int argc, char **argv)
             break;
         case 'h':
             fputs(usage_text, stdout);
-            free(cmdline);
             return 0;
         case 'V':
             printf("snnc %s\n", PACKAGE_VERSION);
-            free(cmdline);
             return 0;
         default:
             fprintf(stderr, "Try 'snnc --help' for more information.\n");
-            free(cmdline);
             return 2;
         }
     }
-    if (optind >= argc) {
-        free(cmdline);
+    if (optind >= argc)
         return usage_error("%s", "no command given");
-    }
     const char *cmd = argv[optind++];
     int rc;
     if (!strcmp(cmd, "verify")) {
-        if (optind >= argc) {
-            free(cmdline);
+        if (optind >= argc)
             return usage_error("%s", "verify needs at least one CASE folder");
-        }
         rc = verify_cases(argv + optind, argc - optind, stdout);
-        free(cmdline);
         return rc;
     }
     if (!strcmp(cmd, "plot")) {
-        if (optind + 1 != argc || !eo.outdir) {
-            free(cmdline);
+        if (optind + 1 != argc || !eo.outdir)
             return usage_error("%s", "plot needs one CSV and -o FILE.png|FILE.svg");
-        }
         rc = plot_csv(argv[optind], eo.outdir);
-        free(cmdline);
         return rc;
     }
-    if (strcmp(cmd, "show") && strcmp(cmd, "emit")) {
-        free(cmdline);
+    if (strcmp(cmd, "show") && strcmp(cmd, "emit"))
         return usage_error("unknown command '%s'", cmd);
-    }
     /* options may also follow the model */
-    if (optind + 1 != argc) {
-        free(cmdline);
+    if (optind + 1 != argc)
         return usage_error("%s needs exactly one MODEL", cmd);
-    }
     const char *model = argv[optind];
-    if (!strcmp(cmd, "emit") && !eo.outdir) {
-        free(cmdline);
+    if (!strcmp(cmd, "emit") && !eo.outdir)
         return usage_error("%s", "emit needs -o DIR");
-    }
     if ((eo.program && !strcmp(eo.program, "infer")) || (eo.target && strcmp(eo.target, "host")) ||
         (eo.quantize && strcmp(eo.quantize, "none")))
         o.training = false; /* microcontroller and integer code is inference code */
-    if (eo.program && (!strcmp(eo.program, "train") || !strcmp(eo.program, "verify")) && !o.training) {
-        free(cmdline);
+    if (eo.program && (!strcmp(eo.program, "train") || !strcmp(eo.program, "verify")) && !o.training)
         return usage_error("--program=%s needs training code; drop --infer", eo.program);
-    }
     struct diag d = {0};
     void *proto = NULL;
     struct ir_graph *g = pipeline_run(model, &o, &proto, &d);
     rc = 0;
     if (!g) {
-        fprintf(stderr, "snnc: %s\n", d.msg);
+        print_error(d.msg);
         rc = 1;
     } else if (!strcmp(cmd, "show")) {
         show_graph(g);
     } else if (!emit_model(g, &eo, &d)) {
-        fprintf(stderr, "snnc: %s\n", d.msg);
+        print_error(d.msg);
         rc = 1;
     } else {
         fprintf(stderr, "snnc: wrote %s/%s.c (arena %zu bytes, T = %d, batch %d)\n", eo.outdir, eo.prefix,
@@ -317,6 +313,19 @@ int main(int argc, char **argv)
     }
     ir_graph_free(g);
     pipeline_free_model(proto);
+    return rc;
+}
+
+/* The command line is recorded in the emitted files; joined before getopt
+ * permutes argv, and freed on every path out. */
+int main(int argc, char **argv)
+{
+    char *cmdline = join_args(argc, argv);
+    if (!cmdline) {
+        fprintf(stderr, "snnc: out of memory\n");
+        return 1;
+    }
+    int rc = run(argc, argv, cmdline);
     free(cmdline);
     return rc;
 }

@@ -1,7 +1,8 @@
 /* onnx_read.c - loads ONNX files, binary or text.
  *
  * Takes: a path to a ModelProto (model.onnx, model.textproto) or a
- * TensorProto (test_data_set_0/input_0.pb).
+ * TensorProto (test_data_set_0/input_0.pb); or a model's bytes already in
+ * memory with the name of the file they stand for (the fuzzers' way in).
  * Gives: the unpacked message, to be freed with
  * protobuf_c_message_free_unpacked(&m->base, NULL), or NULL and one message
  * in d that names the file: "net.onnx: cannot open: No such file or
@@ -97,6 +98,26 @@ static bool looks_like_text(const char *data, size_t len)
     return true;
 }
 
+/* Bytes already in memory; name decides text or binary as a path would. */
+static ProtobufCMessage *parse_message(const char *name, const char *data, size_t len,
+                                       const ProtobufCMessageDescriptor *desc, const char *what,
+                                       struct diag *d)
+{
+    ProtobufCMessage *m = NULL;
+    if (is_text_name(name)) {
+        m = textproto_parse(desc, data, len, name, d);
+    } else if (len == 0) {
+        diag_error(d, "%s: empty file; expected an %s", name, what);
+    } else {
+        m = protobuf_c_message_unpack(desc, NULL, len, (const uint8_t *)data);
+        if (!m && looks_like_text(data, len))
+            m = textproto_parse(desc, data, len, name, d);
+        else if (!m)
+            diag_error(d, "%s: not a valid %s (protobuf parse failed)", name, what);
+    }
+    return m;
+}
+
 static ProtobufCMessage *read_message(const char *path, const ProtobufCMessageDescriptor *desc,
                                       const char *what, struct diag *d)
 {
@@ -104,20 +125,19 @@ static ProtobufCMessage *read_message(const char *path, const ProtobufCMessageDe
     char *data = read_file(path, &len, d);
     if (!data)
         return NULL;
-    ProtobufCMessage *m = NULL;
-    if (is_text_name(path)) {
-        m = textproto_parse(desc, data, len, path, d);
-    } else if (len == 0) {
-        diag_error(d, "%s: empty file; expected an %s", path, what);
-    } else {
-        m = protobuf_c_message_unpack(desc, NULL, len, (const uint8_t *)data);
-        if (!m && looks_like_text(data, len))
-            m = textproto_parse(desc, data, len, path, d);
-        else if (!m)
-            diag_error(d, "%s: not a valid %s (protobuf parse failed)", path, what);
-    }
+    ProtobufCMessage *m = parse_message(path, data, len, desc, what, d);
     free(data);
     return m;
+}
+
+Onnx__ModelProto *onnx_parse_model(const char *name, const void *data, size_t len, struct diag *d)
+{
+    if (len > MAX_FILE_SIZE) {
+        diag_error(d, "%s: file is larger than 2 GiB", name);
+        return NULL;
+    }
+    return (Onnx__ModelProto *)parse_message(name, data, len, &onnx__model_proto__descriptor,
+                                             "ONNX model", d);
 }
 
 Onnx__ModelProto *onnx_read_model(const char *path, struct diag *d)

@@ -15,5 +15,8 @@
 
 Onnx__ModelProto *onnx_read_model(const char *path, struct diag *d);
 Onnx__TensorProto *onnx_read_tensor(const char *path, struct diag *d);
+/* A model already in memory (len bytes at data), read as the file `name`
+ * would be: the name picks text or binary, and messages cite it. */
+Onnx__ModelProto *onnx_parse_model(const char *name, const void *data, size_t len, struct diag *d);
 
 #endif

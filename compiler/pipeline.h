@@ -37,5 +37,9 @@ bool plan_memory(struct ir_graph *g, struct diag *d);
 struct ir_graph *pipeline_run(const char *path, const struct snnc_options *o, void **model_out,
                               struct diag *d);
 void pipeline_free_model(void *model);
+/* The same on a model already unpacked (an Onnx__ModelProto, still the
+ * caller's); name stands for its file in messages. */
+struct ir_graph *pipeline_run_model(const char *name, const void *model,
+                                    const struct snnc_options *o, struct diag *d);
 
 #endif

@@ -671,6 +671,9 @@ int snnrt_tensor_read(const char *path, struct snnrt_tensor *t, void *data, size
     if (tensor_scan(&in, in.size, &m, NULL) != 0)
         goto bad;
     snprintf(what, sizeof what, "tensor '%s'", m.name);
+    for (i = 8; what[i]; i++) /* the name is the file's: keep the message one line */
+        if ((unsigned char)what[i] < 0x20 || what[i] == 0x7f)
+            what[i] = '?';
     if (tensor_check(&in, &m, what, &numel, &esize) != 0)
         goto bad;
     if (m.name_len >= sizeof t->name) {
