@@ -456,13 +456,24 @@ static bool emit_api(struct emitter *e, FILE *f, struct diag *d)
         const char *c = v->cname + 2;
         if (!v->trainable)
             continue;
+        /* element by element: large tensors are split among the threads */
+        const char *ind = "    ", *lo = "0", *len = arena_printf(g->arena, "%zu", v->numel);
+        if (v->numel >= 65536) {
+            fprintf(f, "    SNN_PAR_FOR\n    for (int c = 0; c < 16; c++) {\n"
+                       "        const size_t lo = (size_t)%zu * c / 16, len = (size_t)%zu * (c + 1) / 16 - lo;\n",
+                    v->numel, v->numel);
+            ind = "        ", lo = "lo", len = "len";
+        }
         if (s->sgd)
-            fprintf(f, "    snnrt_sgd_step(lr, %.17g, %.17g, %s_p_%s, %s_g_%s, %s_m_%s, %zu, %s_steps_taken == 1);\n",
-                    s->momentum, s->weight_decay, P, c, P, c, P, c,
-                    v->numel, P);
+            fprintf(f, "%ssnnrt_sgd_step(lr, %.17g, %.17g, %s_p_%s + %s, %s_g_%s + %s, %s_m_%s + %s, %s, "
+                       "%s_steps_taken == 1);\n",
+                    ind, s->momentum, s->weight_decay, P, c, lo, P, c, lo, P, c, lo, len, P);
         else
-            fprintf(f, "    snnrt_adam_step(&opt, %s_steps_taken, %s_p_%s, %s_g_%s, %s_m_%s, %s_v_%s, %zu);\n",
-                    P, P, c, P, c, P, c, P, c, v->numel);
+            fprintf(f, "%ssnnrt_adam_step(&opt, %s_steps_taken, %s_p_%s + %s, %s_g_%s + %s, %s_m_%s + %s, "
+                       "%s_v_%s + %s, %s);\n",
+                    ind, P, P, c, lo, P, c, lo, P, c, lo, P, c, lo, len);
+        if (v->numel >= 65536)
+            fprintf(f, "    }\n");
     }
     fprintf(f, "}\n");
     /* optimizer state for checkpoints */
@@ -594,7 +605,12 @@ bool emit_sources(struct ir_graph *g, const struct emit_options *o, const char *
                "#include \"%s.h\"\n#include \"snnrt.h\"\n\n", P);
     fprintf(f, "#if defined(_OPENMP) || defined(SNN_OPENMP_SIMD)\n"
                "#define SNN_SIMD_SUM _Pragma(\"omp simd reduction(+:acc)\")\n#else\n"
-               "#define SNN_SIMD_SUM\n#endif\n\n");
+               "#define SNN_SIMD_SUM\n#endif\n");
+    fprintf(f, "/* Threads split a kernel's outputs, never its sums: results do not depend\n"
+               " * on their number (OMP_NUM_THREADS). */\n"
+               "#if defined(_OPENMP)\n#define SNN_PAR_FOR _Pragma(\"omp parallel for schedule(static)\")\n"
+               "#define SNN_PAR_FOR2 _Pragma(\"omp parallel for collapse(2) schedule(static)\")\n#else\n"
+               "#define SNN_PAR_FOR\n#define SNN_PAR_FOR2\n#endif\n\n");
     fprintf(f, "static char %s_err[256];\nstatic int %s_next_step; /* of the streaming API */\n", P, P);
     fprintf(f, "static struct snnrt_rng %s_rng;\nstatic int %s_rng_seeded;\n", P, P);
     if (g->training)

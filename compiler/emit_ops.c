@@ -96,38 +96,162 @@ static const char *factor(struct emitter *e, float x)
     return x == 1.0f ? "" : arena_printf(e->g->arena, "%s * ", emit_float(e, x));
 }
 
+/* Worth a parallel region (a few microseconds) with this many operations? */
+static int par(double work)
+{
+    return work >= 65536.0;
+}
+
+/* Is v kept as a float tensor (someone reads it)? */
+static bool present(struct ir_value *v)
+{
+    return v && ir_root(v)->storage != IR_ST_NONE;
+}
+
+static int words_of(const struct ir_value *v)
+{
+    return (int)((per_sample(v) + 63) / 64);
+}
+
+/* The bits of a spike value at step t, for an event kernel. */
+static const char *bits_at(struct emitter *e, struct ir_value *v)
+{
+    return Pt(e, ir_root(v)->bits);
+}
+
+/* Copies weights into another layout: in [R][ldi] -> out [C][ldo]. Constant
+ * weights (inference) are copied at the first call only. */
+static void emit_copy(struct emitter *e, FILE *f, const char *indent, struct ir_node *n, const char *part,
+                      struct ir_value *from, struct ir_value *to, int R, int C, int ldo, bool once)
+{
+    const char *k = emit_kname(e, n, part);
+    emit_printf(e->sec[SEC_DEFS], "SNN_TRANSPOSE(%s, %d, %d, %d, %d, 0, %d)m4_dnl\n", k, R, C, C, ldo,
+                par((double)R * C));
+    emit_call_comment(f, indent, n, "weights re-laid out");
+    if (once) {
+        emit_printf(e->sec[SEC_DEFS], "static int %s_done;\n", k);
+        emit_printf(f, "%sif (!%s_done) {\n%s    %s(%s, %s);\n%s    %s_done = 1;\n%s}\n", indent, k, indent, k,
+                    P(e, from), P(e, to), indent, k, indent);
+    } else {
+        emit_printf(f, "%s%s(%s, %s);\n", indent, k, P(e, from), P(e, to));
+    }
+}
+
 static bool fwd_dense(struct emitter *e, struct ir_node *n)
 {
     int N, K, O, tb, bias;
     dense_dims(n, &N, &K, &O, &tb, &bias);
     float alpha = n->op == IR_OP_GEMM ? n->at.alpha : 1.0f, beta = n->op == IR_OP_GEMM ? n->at.beta : 1.0f;
-    const char *k = emit_kname(e, n, "forward");
-    emit_printf(e->sec[SEC_DEFS], "SNN_DENSE_FORWARD(%s, %d, %d, %d, %d, %d, <<<%s>>>, <<<%s>>>)m4_dnl\n", k, N,
-                K, O, tb, bias, factor(e, alpha), factor(e, beta));
+    struct ir_value *a = n->in[0], *w = n->in[1];
     FILE *f = body(e, n);
+    const char *wr = P(e, w);
+    int ldw = O;
+    if (n->wcopy) { /* W [O][K] -> rows [K][ldw] */
+        bool loop = n->phase == IR_PH_STEP;
+        emit_copy(e, loop ? e->sec[SEC_PRE] : f, loop ? IND : ind(n), n, "wrows", w, n->wcopy, O, K, n->ldw,
+                  n->wcopy_once);
+        wr = P(e, n->wcopy);
+        ldw = n->ldw;
+    }
+    const char *k = emit_kname(e, n, "forward");
+    const char *c = n->nin > 2 ? P(e, n->in[2]) : "NULL";
+    if (n->event) {
+        bool bits = ir_root(a)->bits != NULL;
+        emit_printf(e->sec[SEC_DEFS], "SNN_EVENT_FORWARD(%s, %d, %d, %d, %d, %d, %d, %s, %d, %s, %d)m4_dnl\n", k,
+                    N, K, O, ldw, bits, words_of(a), emit_float(e, alpha), bias, emit_float(e, beta),
+                    par((double)N * O * 16));
+        emit_call_comment(f, ind(n), n, bits ? "event-driven, spikes as bits" : "event-driven");
+        emit_printf(f, "%s%s(%s, %s, %s, %s);\n", ind(n), k, bits ? bits_at(e, a) : Pt(e, a), wr, c,
+                    Pt(e, n->out[0]));
+        return true;
+    }
+    emit_printf(e->sec[SEC_DEFS], "SNN_GEMM(%s, %d, %d, %d, %d, 1, %d, %d, 0, %s, %d, %s, %d)m4_dnl\n", k, N, O,
+                K, K, ldw, O, emit_float(e, alpha), bias, emit_float(e, beta), par((double)N * O * K));
     emit_call_comment(f, ind(n), n, NULL);
-    emit_printf(f, "%s%s(%s, %s, %s, %s);\n", ind(n), k, Pt(e, n->in[0]), P(e, n->in[1]),
-                n->nin > 2 ? P(e, n->in[2]) : "NULL", Pt(e, n->out[0]));
+    emit_printf(f, "%s%s(%s, %s, %s, %s);\n", ind(n), k, Pt(e, a), wr, c, Pt(e, n->out[0]));
     return true;
 }
 
-static bool bwd_dense(struct emitter *e, struct ir_node *b)
+/* overwrite: dx's buffer was not cleared, so the product stores instead
+ * of accumulating (it is dx's first writer). */
+static bool bwd_dense(struct emitter *e, struct ir_node *b, bool overwrite)
 {
     struct ir_node *n = b->fwd;
     int N, K, O, tb, bias;
     dense_dims(n, &N, &K, &O, &tb, &bias);
-    if (!b->out[2])
-        bias = 0;
     float alpha = n->op == IR_OP_GEMM ? n->at.alpha : 1.0f, beta = n->op == IR_OP_GEMM ? n->at.beta : 1.0f;
-    const char *k = emit_kname(e, b, "backward");
-    emit_printf(e->sec[SEC_DEFS], "SNN_DENSE_BACKWARD(%s, %d, %d, %d, %d, %d, <<<%s>>>, <<<%s>>>, %d, %d)m4_dnl\n",
-                k, N, K, O, tb, bias, factor(e, alpha), factor(e, beta), b->out[0] != NULL,
-                b->out[1] != NULL);
+    struct ir_value *a = n->in[0], *w = n->in[1], *dy = b->in[0];
     FILE *f = bbody(e, b);
+    bool loop = b->phase == IR_PH_STEP;
     emit_call_comment(f, ind(b), b, "backward");
-    emit_printf(f, "%s%s(%s, %s, %s, %s, %s, %s);\n", ind(b), k, Pt(e, n->in[0]), P(e, n->in[1]),
-                Pt(e, b->in[0]), Pt(e, b->out[0]), P(e, b->out[1]), b->out[2] ? P(e, b->out[2]) : "NULL");
+    if (b->out[0]) { /* dx = alpha dy W^T: rows of W along k */
+        const char *wc = P(e, w);
+        int ldw = K;
+        if (b->wcopy) { /* W [K][O] -> [O][ldw] */
+            emit_copy(e, loop ? e->sec[SEC_BPRE] : f, loop ? IND : ind(b), b, "wcols", w, b->wcopy, K, O,
+                      b->ldw, false);
+            wc = P(e, b->wcopy);
+            ldw = b->ldw;
+        }
+        const char *k = emit_kname(e, b, "dx");
+        emit_printf(e->sec[SEC_DEFS], "SNN_GEMM(%s, %d, %d, %d, %d, 1, %d, %d, %d, %s, 0, 1.0f, %d)m4_dnl\n", k, N,
+                    K, O, O, ldw, K, !overwrite, emit_float(e, alpha), par((double)N * O * K));
+        emit_printf(f, "%s%s(%s, %s, NULL, %s);\n", ind(b), k, Pt(e, dy), wc, Pt(e, b->out[0]));
+    }
+    if (b->out[1] && n->event) { /* dW: one row per spike */
+        bool bits = ir_root(a)->bits != NULL;
+        struct ir_value *to = b->dwcopy ? b->dwcopy : b->out[1];
+        int ldd = b->dwcopy ? b->ldw : O;
+        const char *k = emit_kname(e, b, "dw");
+        emit_printf(e->sec[SEC_DEFS], "SNN_EVENT_DW(%s, %d, %d, %d, %d, %d, %d, %s, %d)m4_dnl\n", k, N, K, O, ldd,
+                    bits, words_of(a), emit_float(e, alpha), par((double)N * O * 16));
+        emit_printf(f, "%s%s(%s, %s, %s);\n", ind(b), k, bits ? bits_at(e, a) : Pt(e, a), Pt(e, dy), P(e, to));
+        if (b->dwcopy) { /* rows [K][ldd], cleared before the loop, added to dW [O][K] after it */
+            FILE *pre = loop ? e->sec[SEC_BPRE] : f, *post = loop ? e->sec[SEC_BONCE] : f;
+            zero(e, pre, loop ? IND : ind(b), b->dwcopy);
+            const char *kt = emit_kname(e, b, "dw_add");
+            emit_printf(e->sec[SEC_DEFS], "SNN_TRANSPOSE(%s, %d, %d, %d, %d, 1, %d)m4_dnl\n", kt, K, O, ldd, K,
+                        par((double)K * O));
+            emit_call_comment(post, loop ? IND : ind(b), b, "weight gradient rows, added back");
+            emit_printf(post, "%s%s(%s, %s);\n", loop ? IND : ind(b), kt, P(e, b->dwcopy), P(e, b->out[1]));
+        }
+    } else if (b->out[1]) { /* dW += alpha dy^T a */
+        const char *k = emit_kname(e, b, "dw");
+        if (tb) /* dW [O][K]: A(o,n) = dy[n][o], B(n,k) = a[n][k] */
+            emit_printf(e->sec[SEC_DEFS], "SNN_GEMM(%s, %d, %d, %d, 1, %d, %d, %d, 1, %s, 0, 1.0f, %d)m4_dnl\n", k,
+                        O, K, N, O, K, K, emit_float(e, alpha), par((double)N * O * K));
+        else /* dW [K][O]: A(k,n) = a[n][k], B(n,o) = dy[n][o] */
+            emit_printf(e->sec[SEC_DEFS], "SNN_GEMM(%s, %d, %d, %d, 1, %d, %d, %d, 1, %s, 0, 1.0f, %d)m4_dnl\n", k,
+                        K, O, N, K, O, O, emit_float(e, alpha), par((double)N * O * K));
+        emit_printf(f, "%s%s(%s, %s, NULL, %s);\n", ind(b), k, tb ? Pt(e, dy) : Pt(e, a), tb ? Pt(e, a) : Pt(e, dy),
+                    P(e, b->out[1]));
+    }
+    if (b->out[2] && bias) {
+        const char *k = emit_kname(e, b, "dbias");
+        emit_printf(e->sec[SEC_DEFS], "SNN_BIAS_BACKWARD(%s, %d, %d, %d, <<<%s>>>)m4_dnl\n", k, N, O, bias,
+                    factor(e, beta));
+        emit_printf(f, "%s%s(%s, %s);\n", ind(b), k, Pt(e, dy), P(e, b->out[2]));
+    }
     return true;
+}
+
+/* Spikes that event kernels read as bits, written by a producer that
+ * writes floats: pack them right after it. */
+static void pack_bits(struct emitter *e, struct ir_node *n)
+{
+    if (n->op == IR_OP_LEAKY || n->op == IR_OP_SYNAPTIC)
+        return; /* these write their bits themselves */
+    for (int i = 0; i < n->nout; i++) {
+        struct ir_value *v = n->out[i];
+        if (!v || v->alias || !v->bits)
+            continue;
+        const char *k = emit_kname(e, n, "bits");
+        emit_printf(e->sec[SEC_DEFS], "SNN_PACK_BITS(%s, %d, %zu, %d)m4_dnl\n", k, batch_of(v), per_sample(v),
+                    words_of(v));
+        FILE *f = body(e, n);
+        emit_call_comment(f, ind(n), n, "spikes as bits");
+        emit_printf(f, "%s%s(%s, (snn_bits *)(%s));\n", ind(n), k, Pt(e, v), Pt(e, v->bits));
+    }
 }
 
 /* ---------------------------------------------------------------- elementwise */
@@ -219,19 +343,27 @@ static const char *neuron_param(struct emitter *e, struct ir_node *n, int slot, 
     return name;
 }
 
+static const char *bits_arg(struct emitter *e, struct ir_value *spk)
+{
+    struct ir_value *b = spk ? ir_root(spk)->bits : NULL;
+    return b ? arena_printf(e->g->arena, "(snn_bits *)(%s)", Pt(e, b)) : "NULL";
+}
+
 static bool fwd_leaky(struct emitter *e, struct ir_node *n)
 {
-    struct ir_value *x = n->in[0];
+    struct ir_value *x = n->in[0], *spk = n->out[0], *mem = n->out[1];
     const char *bi, *ti;
     const char *beta = neuron_param(e, n, 1, n->at.decay, &bi);
     const char *thr = neuron_param(e, n, 2, n->at.threshold, &ti);
     const char *k = emit_kname(e, n, "step");
-    emit_printf(e->sec[SEC_DEFS], "SNN_LEAKY_FORWARD(%s, %d, %zu, %d, %s, %s)m4_dnl\n", k, batch_of(x),
-                per_sample(x), (int)n->at.reset, bi, ti);
+    bool bits = spk && ir_root(spk)->bits;
+    emit_printf(e->sec[SEC_DEFS], "SNN_LEAKY_FORWARD(%s, %d, %zu, %d, %s, %s, %d, %d, %d, %d, %d)m4_dnl\n", k,
+                batch_of(x), per_sample(x), (int)n->at.reset, bi, ti, present(mem), present(spk), bits,
+                words_of(x), par((double)x->numel * 8));
     zero(e, e->sec[SEC_PRE], IND, n->aux[0]);
-    emit_call_comment(e->sec[SEC_STEP], IND2, n, NULL);
-    emit_printf(e->sec[SEC_STEP], IND2 "%s(%s, %s, %s, %s, %s, %s);\n", k, Pt(e, x), P(e, n->aux[0]),
-                Pt(e, n->out[1]), Pt(e, n->out[0]), beta, thr);
+    emit_call_comment(e->sec[SEC_STEP], IND2, n, bits ? "spikes also as bits" : NULL);
+    emit_printf(e->sec[SEC_STEP], IND2 "%s(%s, %s, %s, %s, %s, %s, %s);\n", k, Pt(e, x), P(e, n->aux[0]),
+                Pt(e, mem), Pt(e, spk), bits_arg(e, spk), beta, thr);
     return true;
 }
 
@@ -247,9 +379,12 @@ static bool bwd_leaky(struct emitter *e, struct ir_node *b)
     bi = pb && pb->numel != 1 ? "j" : "0";
     ti = pt && pt->numel != 1 ? "j" : "0";
     const char *k = emit_kname(e, b, "backward");
-    emit_printf(e->sec[SEC_DEFS], "SNN_LEAKY_BACKWARD(%s, %d, %zu, %d, %s, %s, <<<%s>>>, %d, %d)m4_dnl\n", k,
-                batch_of(x), per_sample(x), (int)n->at.reset, bi, ti, surrogate(e, &n->at),
-                b->out[1] != NULL, b->out[2] != NULL);
+    bool learn = b->out[1] || b->out[2]; /* sums over neurons: one thread */
+    emit_printf(e->sec[SEC_DEFS],
+                "SNN_LEAKY_BACKWARD(%s, %d, %zu, %d, %s, %s, <<<%s>>>, %d, %d, %d, %d, %d, %d)m4_dnl\n", k,
+                batch_of(x), per_sample(x), (int)n->at.reset, bi, ti, surrogate(e, &n->at), b->out[1] != NULL,
+                b->out[2] != NULL, present(b->in[0]), present(b->in[1]), present(b->out[0]),
+                !learn && par((double)x->numel * 8));
     zero(e, e->sec[SEC_BPRE], IND, b->aux[0]);
     emit_call_comment(e->sec[SEC_BSTEP], IND2, b, "backward through time");
     emit_printf(e->sec[SEC_BSTEP], IND2 "%s(t, %s, %s, %s, %s, %s, %s, %s, %s, %s);\n", k, P(e, n->out[1]),
@@ -260,16 +395,18 @@ static bool bwd_leaky(struct emitter *e, struct ir_node *b)
 
 static bool fwd_synaptic(struct emitter *e, struct ir_node *n)
 {
-    struct ir_value *x = n->in[0];
+    struct ir_value *x = n->in[0], *spk = n->out[0];
     const char *k = emit_kname(e, n, "step");
-    emit_printf(e->sec[SEC_DEFS], "SNN_SYNAPTIC_FORWARD(%s, %d, %zu, %d, %s, %s, %s)m4_dnl\n", k, batch_of(x),
-                per_sample(x), (int)n->at.reset, emit_float(e, n->at.syn_decay), emit_float(e, n->at.decay),
-                emit_float(e, n->at.threshold));
+    bool bits = spk && ir_root(spk)->bits;
+    emit_printf(e->sec[SEC_DEFS], "SNN_SYNAPTIC_FORWARD(%s, %d, %zu, %d, %s, %s, %s, %d, %d, %d, %d, %d, %d)m4_dnl\n",
+                k, batch_of(x), per_sample(x), (int)n->at.reset, emit_float(e, n->at.syn_decay),
+                emit_float(e, n->at.decay), emit_float(e, n->at.threshold), present(n->out[2]),
+                present(n->out[1]), present(spk), bits, words_of(x), par((double)x->numel * 8));
     zero(e, e->sec[SEC_PRE], IND, n->aux[0]);
     zero(e, e->sec[SEC_PRE], IND, n->aux[1]);
-    emit_call_comment(e->sec[SEC_STEP], IND2, n, NULL);
-    emit_printf(e->sec[SEC_STEP], IND2 "%s(%s, %s, %s, %s, %s, %s);\n", k, Pt(e, x), P(e, n->aux[0]),
-                P(e, n->aux[1]), Pt(e, n->out[2]), Pt(e, n->out[1]), Pt(e, n->out[0]));
+    emit_call_comment(e->sec[SEC_STEP], IND2, n, bits ? "spikes also as bits" : NULL);
+    emit_printf(e->sec[SEC_STEP], IND2 "%s(%s, %s, %s, %s, %s, %s, %s);\n", k, Pt(e, x), P(e, n->aux[0]),
+                P(e, n->aux[1]), Pt(e, n->out[2]), Pt(e, n->out[1]), Pt(e, spk), bits_arg(e, spk));
     return true;
 }
 
@@ -278,9 +415,12 @@ static bool bwd_synaptic(struct emitter *e, struct ir_node *b)
     struct ir_node *n = b->fwd;
     struct ir_value *x = n->in[0];
     const char *k = emit_kname(e, b, "backward");
-    emit_printf(e->sec[SEC_DEFS], "SNN_SYNAPTIC_BACKWARD(%s, %d, %zu, %d, %s, %s, %s, <<<%s>>>)m4_dnl\n", k,
+    emit_printf(e->sec[SEC_DEFS],
+                "SNN_SYNAPTIC_BACKWARD(%s, %d, %zu, %d, %s, %s, %s, <<<%s>>>, %d, %d, %d, %d, %d)m4_dnl\n", k,
                 batch_of(x), per_sample(x), (int)n->at.reset, emit_float(e, n->at.syn_decay),
-                emit_float(e, n->at.decay), emit_float(e, n->at.threshold), surrogate(e, &n->at));
+                emit_float(e, n->at.decay), emit_float(e, n->at.threshold), surrogate(e, &n->at),
+                present(b->in[0]), present(b->in[1]), present(b->in[2]), present(b->out[0]),
+                par((double)x->numel * 8));
     zero(e, e->sec[SEC_BPRE], IND, b->aux[0]);
     zero(e, e->sec[SEC_BPRE], IND, b->aux[1]);
     emit_call_comment(e->sec[SEC_BSTEP], IND2, b, "backward through time");
@@ -294,8 +434,9 @@ static bool fwd_msleaky(struct emitter *e, struct ir_node *n)
 {
     struct ir_value *x = n->in[0];
     const char *k = emit_kname(e, n, "step");
-    emit_printf(e->sec[SEC_DEFS], "SNN_MSLEAKY_FORWARD(%s, %d, %zu, %s, %s, %d)m4_dnl\n", k, batch_of(x),
-                per_sample(x), emit_float(e, n->at.decay), emit_float(e, n->at.threshold), n->at.max_strength);
+    emit_printf(e->sec[SEC_DEFS], "SNN_MSLEAKY_FORWARD(%s, %d, %zu, %s, %s, %d, %d, %d, %d)m4_dnl\n", k,
+                batch_of(x), per_sample(x), emit_float(e, n->at.decay), emit_float(e, n->at.threshold),
+                n->at.max_strength, present(n->out[1]), present(n->out[0]), par((double)x->numel * 8));
     zero(e, e->sec[SEC_PRE], IND, n->aux[0]);
     emit_call_comment(e->sec[SEC_STEP], IND2, n, NULL);
     emit_printf(e->sec[SEC_STEP], IND2 "%s(%s, %s, %s, %s);\n", k, Pt(e, x), P(e, n->aux[0]),
@@ -308,8 +449,10 @@ static bool bwd_msleaky(struct emitter *e, struct ir_node *b)
     struct ir_node *n = b->fwd;
     struct ir_value *x = n->in[0];
     const char *k = emit_kname(e, b, "backward");
-    emit_printf(e->sec[SEC_DEFS], "SNN_MSLEAKY_BACKWARD(%s, %d, %zu, %s, %s, %d)m4_dnl\n", k, batch_of(x),
-                per_sample(x), emit_float(e, n->at.decay), emit_float(e, n->at.threshold), n->at.max_strength);
+    emit_printf(e->sec[SEC_DEFS], "SNN_MSLEAKY_BACKWARD(%s, %d, %zu, %s, %s, %d, %d, %d, %d, %d)m4_dnl\n", k,
+                batch_of(x), per_sample(x), emit_float(e, n->at.decay), emit_float(e, n->at.threshold),
+                n->at.max_strength, present(b->in[0]), present(b->in[1]), present(b->out[0]),
+                par((double)x->numel * 8));
     zero(e, e->sec[SEC_BPRE], IND, b->aux[0]);
     emit_call_comment(e->sec[SEC_BSTEP], IND2, b, "backward through time");
     emit_printf(e->sec[SEC_BSTEP], IND2 "%s(t, %s, %s, %s, %s, %s, %s);\n", k, P(e, n->out[1]),
@@ -616,12 +759,12 @@ static bool emit_forward(struct emitter *e, struct ir_node *n, struct diag *d)
     return diag_error(d, "%s: node '%s': no emitter for %s", e->g->file, n->name, ir_op_name(n->op));
 }
 
-static bool emit_backward(struct emitter *e, struct ir_node *b, struct diag *d)
+static bool emit_backward(struct emitter *e, struct ir_node *b, bool overwrite, struct diag *d)
 {
     switch (b->op) {
     case IR_OP_GEMM:
     case IR_OP_MATMUL:
-        return bwd_dense(e, b);
+        return bwd_dense(e, b, overwrite);
     case IR_OP_ADD:
     case IR_OP_SUB:
     case IR_OP_MUL:
@@ -670,14 +813,19 @@ bool emit_ops(struct emitter *e, struct diag *d)
         ce |= is_ce(g->nodes[i]->op);
         rate |= g->nodes[i]->op == IR_OP_RATE_ENCODE;
     }
+    emit_printf(e->sec[SEC_DEFS], "SNN_VEC_ONCE()m4_dnl\n");
     if (ce)
         emit_printf(e->sec[SEC_DEFS], "SNN_LOSS_HELPERS()m4_dnl\n");
     if (rate) /* RateEncode draws from one generator: snn.seed unless PREFIX_seed() says */
         emit_printf(e->sec[SEC_CHECKS], IND "if (!%s_rng_seeded)\n" IND2 "%s_seed(%lluULL);\n", e->prefix,
                     e->prefix, (unsigned long long)g->set.seed);
-    for (int i = 0; i < g->nnodes; i++)
-        if (!g->nodes[i]->dead && !emit_forward(e, g->nodes[i], d))
+    for (int i = 0; i < g->nnodes; i++) {
+        if (g->nodes[i]->dead)
+            continue;
+        if (!emit_forward(e, g->nodes[i], d))
             return false;
+        pack_bits(e, g->nodes[i]);
+    }
     if (!g->training)
         return true;
     for (int i = 0; i < g->nparams; i++)
@@ -687,6 +835,7 @@ bool emit_ops(struct emitter *e, struct diag *d)
     bool *cleared = arena_array(g->arena, (size_t)g->nvalues, sizeof *cleared);
     for (int i = 0; i < g->nbwd; i++) {
         struct ir_node *b = g->bwd[i];
+        bool overwrite = false;
         for (int k = 0; k < b->nout; k++) { /* clear each gradient before its first writer */
             struct ir_value *r = b->out[k] ? ir_root(b->out[k]) : NULL;
             if (!r || r->storage == IR_ST_EXTERN || r->storage == IR_ST_NONE || cleared[r->id])
@@ -694,10 +843,12 @@ bool emit_ops(struct emitter *e, struct diag *d)
             cleared[r->id] = true;
             if (b->phase == IR_PH_STEP && r->storage != IR_ST_STEP)
                 zero(e, e->sec[SEC_BPRE], IND, r);
+            else if (k == 0 && (b->op == IR_OP_GEMM || b->op == IR_OP_MATMUL))
+                overwrite = true; /* a product writes all of dx: no need to clear it */
             else
                 zero(e, bbody(e, b), ind(b), r);
         }
-        if (!emit_backward(e, b, d))
+        if (!emit_backward(e, b, overwrite, d))
             return false;
     }
     return true;

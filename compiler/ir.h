@@ -85,6 +85,12 @@ struct ir_value {
     size_t size;              /* in floats, whole storage */
     int first, last;          /* live interval in schedule positions */
     int nuses;
+
+    /* spikes (plan.c) */
+    bool spike;             /* values are spikes: 0/1 or integer strengths, mostly 0 */
+    bool binary;            /* spikes of 0 or 1 only */
+    struct ir_value *bits;  /* a 1-bit copy, [N][words of 64 bits] per step, or NULL */
+    bool no_float;          /* every reader takes the bits: the float tensor is not kept */
 };
 
 enum ir_reset { IR_RESET_SUBTRACT, IR_RESET_ZERO, IR_RESET_NONE };
@@ -144,6 +150,15 @@ struct ir_node {
      * loss's saved derivative), planned like any value. */
     struct ir_value *aux[4];
     int naux;
+
+    /* Dense products (plan.c): a spike input makes the kernels event-driven;
+     * wcopy holds the weights re-laid out ([K][ldw] rows for forward, [O][ldw]
+     * for a [K][O] weight's input gradient), dwcopy a [K][ldw] weight gradient
+     * accumulated by events and added, transposed, after the reverse loop. */
+    bool event;
+    struct ir_value *wcopy, *dwcopy;
+    int ldw;
+    bool wcopy_once; /* constant weights (inference): copied at the first call only */
 };
 
 struct ir_settings {
@@ -172,6 +187,7 @@ struct ir_graph {
     struct ir_node *loss;
     const void *proto; /* the Onnx__ModelProto it came from (owned by the caller) */
     bool training;  /* autodiff ran */
+    bool formed;    /* plan.c chose the kernel forms */
     size_t arena_floats;
 };
 

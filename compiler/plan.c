@@ -1,13 +1,18 @@
-/* plan.c - static memory planning: schedule, storage, liveness, offsets.
+/* plan.c - static memory planning: kernel forms, schedule, storage,
+ * liveness, offsets.
  *
  * Takes: the graph after autodiff (or prune, for inference). Gives: each
- * live node a schedule position; each value a storage class (once, per
- * step, record of T steps, or extern) and, for arena values, an offset in
- * one float arena whose size is g->arena_floats.
+ * dense product its form (event-driven when its input is spikes) and the
+ * re-laid-out weights it needs; spike values that only such kernels read a
+ * 1-bit copy (the BPTT tape keeps 1 bit per spike, not a float); each live
+ * node a schedule position; each value a storage class (once, per step,
+ * record of T steps, or extern) and, for arena values, an offset in one
+ * float arena whose size is g->arena_floats.
  * Holds: two arena values whose live intervals overlap never overlap in
  * memory; a value read or written inside a time loop and not per-step
  * stays live for the whole loop; temporal values that backward reads or
- * that are graph outputs are records; graph outputs stay live to the end.
+ * that are graph outputs are records (as bits when every reader takes
+ * bits); graph outputs stay live to the end.
  */
 #include "pipeline.h"
 
@@ -19,6 +24,248 @@
 struct sched {
     int l1b, l1e, l2b, l2e, end;
 };
+
+/* ---------------------------------------------------------------- forms */
+
+static bool is_dense(const struct ir_node *n)
+{
+    return n->op == IR_OP_GEMM || n->op == IR_OP_MATMUL;
+}
+
+static bool trans_b(const struct ir_node *n)
+{
+    return n->op == IR_OP_GEMM && n->at.trans_b;
+}
+
+/* A row length for re-laid-out weights: whole 64-byte lines, and not a
+ * multiple of 512 floats, whose rows would all fall in the same cache sets. */
+static int pad_row(int64_t n)
+{
+    int64_t p = (n + 15) / 16 * 16;
+    if (p % 512 == 0)
+        p += 16;
+    return (int)p;
+}
+
+static struct ir_value *scratch(struct ir_graph *g, struct ir_node *n, const char *what, int64_t rows,
+                                int64_t cols)
+{
+    struct ir_value *v = ir_value_new(g, arena_printf(g->arena, "%s%s:%s", n->fwd ? "d/" : "", n->name, what));
+    v->cname = ir_cname(g, n->fwd ? "dx_" : "x_", arena_printf(g->arena, "%s_%s", n->name, what));
+    v->dtype = IR_F32;
+    v->time = IR_STATIC;
+    int64_t dims[2] = {rows, cols};
+    ir_value_set_shape(v, 2, dims);
+    v->producer = n;
+    v->producer_slot = -1;
+    return v;
+}
+
+/* Spikes (SPEC sections 4, 5): neuron and encoder outputs, and what
+ * MaxPool and the aliasing ops pass on unchanged. */
+static void mark_spikes(struct ir_graph *g)
+{
+    for (int i = 0; i < g->nnodes; i++) {
+        struct ir_node *n = g->nodes[i];
+        struct ir_value *o = n->out[0], *a = n->nin ? ir_root(n->in[0]) : NULL;
+        if (n->dead || !o)
+            continue;
+        switch (n->op) {
+        case IR_OP_LEAKY:
+        case IR_OP_SYNAPTIC:
+        case IR_OP_RATE_ENCODE:
+        case IR_OP_LATENCY_ENCODE:
+            o->spike = o->binary = true;
+            break;
+        case IR_OP_MS_LEAKY: /* integer strengths */
+            o->spike = true;
+            break;
+        case IR_OP_MAXPOOL:
+        case IR_OP_FLATTEN:
+        case IR_OP_RESHAPE:
+        case IR_OP_IDENTITY:
+            o->spike = a && a->spike;
+            o->binary = a && a->binary;
+            break;
+        case IR_OP_GEMM:
+        case IR_OP_MATMUL:
+        case IR_OP_ADD:
+        case IR_OP_SUB:
+        case IR_OP_MUL:
+        case IR_OP_RELU:
+        case IR_OP_CONV:
+        case IR_OP_AVGPOOL:
+        case IR_OP_SPIKE_COUNT:
+        case IR_OP_PREDICT:
+        case IR_OP_CE_MEMBRANE_LOSS:
+        case IR_OP_CE_RATE_LOSS:
+        case IR_OP_CE_COUNT_LOSS:
+        case IR_OP_CE_MAX_MEM_LOSS:
+        case IR_OP_MSE_COUNT_LOSS:
+        case IR_OP_MSE_MEMBRANE_LOSS:
+        case IR_OP_CE_TEMPORAL_LOSS:
+        case IR_OP_COUNT:
+            break;
+        }
+    }
+}
+
+/* Does node n read input slot k as bits when its root has them? Only the
+ * event-driven dense kernels do; everything else reads floats. */
+static bool reads_bits(const struct ir_node *n, int k)
+{
+    return is_dense(n) && k == 0 && n->event;
+}
+
+/* Does backward node b read slot k of its forward node (inputs, then
+ * outputs)? What autodiff.c's mark_saved marks, node by node. */
+static bool bwd_reads(const struct ir_node *b, int k)
+{
+    const struct ir_node *f = b->fwd;
+    int out = k - f->nin; /* output slot, or negative for an input */
+    switch (f->op) {
+    case IR_OP_GEMM:
+    case IR_OP_MATMUL:
+    case IR_OP_CONV:
+        return k == 0 && (b->out[1] || (f->nin > 2 && b->out[2]));
+    case IR_OP_MUL:
+        return (k == 1 && b->out[0]) || (k == 0 && b->out[1]);
+    case IR_OP_RELU:
+    case IR_OP_MAXPOOL:
+    case IR_OP_CE_MEMBRANE_LOSS:
+    case IR_OP_CE_RATE_LOSS:
+    case IR_OP_MSE_MEMBRANE_LOSS:
+        return k == 0;
+    case IR_OP_LEAKY:
+        return out == 1;
+    case IR_OP_SYNAPTIC:
+        return out == 2;
+    case IR_OP_MS_LEAKY:
+        return out == 0 || out == 1;
+    case IR_OP_ADD:
+    case IR_OP_SUB:
+    case IR_OP_FLATTEN:
+    case IR_OP_RESHAPE:
+    case IR_OP_IDENTITY:
+    case IR_OP_AVGPOOL:
+    case IR_OP_RATE_ENCODE:
+    case IR_OP_LATENCY_ENCODE:
+    case IR_OP_SPIKE_COUNT:
+    case IR_OP_PREDICT:
+    case IR_OP_CE_COUNT_LOSS:
+    case IR_OP_CE_MAX_MEM_LOSS:
+    case IR_OP_MSE_COUNT_LOSS:
+    case IR_OP_CE_TEMPORAL_LOSS:
+    case IR_OP_COUNT:
+        break;
+    }
+    return false;
+}
+
+/* Kernel forms of the dense products and the weight copies they need. */
+static void choose_dense(struct ir_graph *g)
+{
+    for (int i = 0; i < g->nnodes; i++) {
+        struct ir_node *n = g->nodes[i];
+        if (n->dead || !is_dense(n))
+            continue;
+        struct ir_value *a = n->in[0], *w = n->in[1];
+        /* a spike input: only the weight rows of inputs that fired are added */
+        n->event = ir_root(a)->spike && a->time == IR_TEMPORAL && a->batched;
+        if (trans_b(n)) { /* rows [K][O] for y = x W^T: a transposed copy */
+            n->ldw = pad_row(w->dims[0]);
+            n->wcopy = scratch(g, n, "wrows", w->dims[1], n->ldw);
+            n->wcopy_once = !g->training && (w->role == IR_ROLE_PARAM || w->role == IR_ROLE_CONST);
+        }
+    }
+    for (int i = 0; g->training && i < g->nbwd; i++) {
+        struct ir_node *b = g->bwd[i], *f = b->fwd;
+        if (!is_dense(f))
+            continue;
+        struct ir_value *w = f->in[1];
+        if (b->out[0] && !trans_b(f)) { /* dx = dy W^T with W [K][O]: rows [O][K] */
+            b->ldw = pad_row(w->dims[0]);
+            b->wcopy = scratch(g, b, "wcols", w->dims[1], b->ldw);
+        }
+        if (b->out[1] && f->event && trans_b(f)) { /* events add rows of dW^T */
+            b->ldw = pad_row(w->dims[0]);
+            b->dwcopy = scratch(g, b, "dwrows", w->dims[1], b->ldw);
+        }
+    }
+}
+
+/* Binary spikes whose readers all take bits keep a 1-bit copy instead of
+ * floats: per step for forward readers, a record of T steps (the tape)
+ * when backward reads it. A value some other kernel reads from backward
+ * stays a float record. */
+static void choose_bits(struct ir_graph *g)
+{
+    for (int i = 0; i < g->nvalues; i++) {
+        struct ir_value *r = g->values[i];
+        if (r->alias || !r->binary || r->time != IR_TEMPORAL || !r->batched || r->role != IR_ROLE_ACT ||
+            !r->producer || r->dims[0] <= 0)
+            continue;
+        bool bit_fwd = false, float_fwd = false, bit_bwd = false, float_bwd = false;
+        for (int k = 0; k < g->nvalues; k++)
+            if (ir_root(g->values[k]) == r && g->values[k]->output_index >= 0)
+                float_fwd = true;
+        for (int j = 0; j < g->nnodes; j++) {
+            struct ir_node *n = g->nodes[j];
+            for (int k = 0; !n->dead && k < n->nin; k++)
+                if (n->in[k] && ir_root(n->in[k]) == r) {
+                    if (reads_bits(n, k))
+                        bit_fwd = true;
+                    else
+                        float_fwd = true;
+                }
+        }
+        for (int j = 0; g->training && j < g->nbwd; j++) {
+            struct ir_node *b = g->bwd[j], *f = b->fwd;
+            for (int k = 0; k < f->nin + f->nout; k++) {
+                struct ir_value *v = k < f->nin ? f->in[k] : f->out[k - f->nin];
+                if (!v || ir_root(v) != r || !bwd_reads(b, k))
+                    continue;
+                if (k < f->nin && reads_bits(f, k))
+                    bit_bwd = true;
+                else
+                    float_bwd = true;
+            }
+        }
+        if (float_bwd || !(bit_fwd || bit_bwd))
+            continue;
+        int64_t m = (int64_t)(r->numel / (size_t)r->dims[0]), words = (m + 63) / 64;
+        struct ir_value *b = ir_value_new(g, arena_printf(g->arena, "%s:bits", r->name));
+        b->cname = ir_cname(g, "b_", r->name);
+        b->dtype = IR_F32; /* uint64 words, two floats' room each */
+        b->time = IR_TEMPORAL;
+        b->batched = true;
+        int64_t dims[2] = {r->dims[0], words * 2};
+        ir_value_set_shape(b, 2, dims);
+        b->producer = r->producer;
+        b->producer_slot = -1;
+        b->saved = bit_bwd;
+        r->bits = b;
+        /* backward reads the bits, not the floats */
+        for (int k = 0; k < g->nvalues; k++)
+            if (ir_root(g->values[k]) == r)
+                g->values[k]->saved = false;
+        /* neurons write the bits themselves; other producers write floats
+         * that a packing kernel turns into bits */
+        r->no_float = !float_fwd && (r->producer->op == IR_OP_LEAKY || r->producer->op == IR_OP_SYNAPTIC);
+    }
+}
+
+static void choose_forms(struct ir_graph *g)
+{
+    if (g->formed)
+        return;
+    g->formed = true;
+    mark_spikes(g);
+    choose_dense(g);
+    choose_bits(g);
+}
+
+/* ---------------------------------------------------------------- liveness */
 
 static void touch(struct ir_value *v, int pos)
 {
@@ -85,6 +332,21 @@ static void choose_storage(struct ir_graph *g)
         if (r->storage == IR_ST_STEP && (v->saved || v->output_index >= 0))
             r->storage = IR_ST_RECORD;
     }
+    for (int i = 0; i < g->nvalues; i++)
+        if (g->values[i]->no_float)
+            g->values[i]->storage = IR_ST_NONE;
+}
+
+/* A scratch value of node n used through n's phase: the whole loop for a
+ * step node (copies are made before the loop, and a weight gradient
+ * accumulated by events is finished right after it). */
+static void touch_phase(struct ir_value *v, const struct ir_node *n, const struct sched *s)
+{
+    if (n->phase == IR_PH_STEP) {
+        touch(v, n->fwd ? s->l2b : s->l1b);
+        touch(v, n->fwd ? s->l2e : s->l1e);
+    }
+    touch(v, n->pos);
 }
 
 static void touch_node(struct ir_node *n, const struct sched *s)
@@ -109,6 +371,29 @@ static void touch_node(struct ir_node *n, const struct sched *s)
             touch(n->aux[k], n->fwd ? s->l2e : s->l1e);
         }
         touch(n->aux[k], p);
+    }
+    /* re-laid-out weights; inference copies its constant weights once and
+     * keeps them */
+    if (n->wcopy) {
+        touch_phase(n->wcopy, n, s);
+        if (n->wcopy_once) {
+            touch(n->wcopy, 0);
+            touch(n->wcopy, s->end);
+        }
+    }
+    if (n->dwcopy)
+        touch_phase(n->dwcopy, n, s);
+    /* bit copies of spikes: written with their floats, read by event kernels */
+    for (int k = 0; k < n->nout; k++)
+        if (n->out[k] && ir_root(n->out[k])->bits && !n->fwd)
+            touch(ir_root(n->out[k])->bits, p);
+    for (int k = 0; k < n->nin; k++)
+        if (n->in[k] && ir_root(n->in[k])->bits && !n->fwd)
+            touch(ir_root(n->in[k])->bits, p);
+    if (n->fwd) { /* what backward reads of the forward pass */
+        for (int k = 0; k < n->fwd->nin; k++)
+            if (n->fwd->in[k] && ir_root(n->fwd->in[k])->bits && ir_root(n->fwd->in[k])->bits->saved)
+                touch(ir_root(n->fwd->in[k])->bits, p);
     }
     if (n->fwd) { /* what backward reads of the forward pass */
         struct ir_node *f = n->fwd;
@@ -210,6 +495,7 @@ static void assign_offsets(struct ir_graph *g)
 bool plan_memory(struct ir_graph *g, struct diag *d)
 {
     struct sched s;
+    choose_forms(g);
     place_schedule(g, &s);
     choose_storage(g);
     compute_liveness(g, &s);

@@ -17,15 +17,21 @@
  *   each operation rounded, as the vectorized kernels do. Contraction is
  *   off for this file, and the products that a compiler could still fuse
  *   into the add that follows them (clang with -ffp-contract=fast ignores
- *   the pragma) go through a volatile float, which no compiler fuses across.
+ *   the pragma) go through a volatile float under clang, which no compiler
+ *   fuses across; GCC honours the pragma, so there they stay plain floats
+ *   and the loops vectorize (sqrtf too, with -fno-math-errno).
  *   Never build this file with -ffast-math.
  * PyTorch built without AVX2 (capability DEFAULT) rounds add_ twice; the
  * results then differ in the last bit now and then.
  */
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
+#define UNFUSED volatile /* see above */
 #elif defined(__GNUC__)
 #pragma GCC optimize("fp-contract=off")
+#define UNFUSED /* GCC honours the pragma, and the loops stay vectorizable */
+#else
+#define UNFUSED volatile
 #endif
 
 #include <math.h>
@@ -53,7 +59,7 @@ void snnrt_adam_step(const struct snnrt_adam *o, long step, float *p, const floa
     for (i = 0; i < n; i++) {
         float grad = g[i];
         float mi, vi, sq, denom, upd;
-        volatile float decayed, rounded;
+        UNFUSED float decayed, rounded;
 
         if (o->weight_decay != 0.0)
             grad = fmaf(p[i], wd, grad); /* grad.add(param, alpha=wd) */
@@ -98,7 +104,7 @@ void snnrt_sgd_step(double lr, double momentum, double weight_decay, float *p, c
             } else {
                 /* buf.mul_(momentum).add_(d_p, alpha=1): the fused add of
                  * d_p * 1 rounds once, like a plain add */
-                volatile float b = buf[i] * mom;
+                UNFUSED float b = buf[i] * mom;
                 buf[i] = b + d_p;
             }
             d_p = buf[i];

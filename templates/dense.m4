@@ -1,101 +1,445 @@
 m4_dnl dense.m4 - Gemm and MatMul (SPEC section 3): y = alpha * a . W + beta * c,
 m4_dnl W stored [O][K] (transB=1, PyTorch nn.Linear) or [K][O].
 m4_dnl
-m4_dnl SNN_DENSE_FORWARD(fn, N, K, O, transB, bias, alpha, beta)
-m4_dnl   bias: 0 none, 1 one per output, 2 a scalar; alpha and beta are
-m4_dnl   factors written as C prefixes ("0.5f * "), empty for 1.
-m4_define(<<<SNN_DENSE_FORWARD>>>, <<<
-static void $1(const float *restrict a, const float *restrict w, const float *restrict c,
-    float *restrict y)
+m4_dnl Three kinds of kernels, all with compile-time sizes:
+m4_dnl - register-blocked GEMM tiles (SNN_GEMM) for dense operands: the
+m4_dnl   forward product, the input gradient and, for a dense input, the
+m4_dnl   weight gradient;
+m4_dnl - event-driven kernels (SNN_EVENT_*) for a spike input: each spike adds
+m4_dnl   its weight row (times its strength), in forward and in the weight
+m4_dnl   gradient, so the work is (spikes) x (outputs); binary spikes come as
+m4_dnl   bits, 64 to a word, and are walked with count-trailing-zeros;
+m4_dnl - copies that re-lay out weights (SNN_TRANSPOSE), so that every kernel
+m4_dnl   reads rows that are contiguous along its vectors.
+m4_dnl Each output element is computed the same way whatever the blocking
+m4_dnl and whichever thread computes it: a sum runs in order over its terms,
+m4_dnl in one register lane. Threads (OpenMP) split outputs, never sums, so
+m4_dnl results are bit-identical for any thread count.
+m4_dnl
+m4_dnl SNN_VEC_ONCE(): the vector layer every kernel of this family uses,
+m4_dnl written once at the top of the kernels. It picks the widest vectors
+m4_dnl the target has (AVX-512, AVX2 with FMA, else GNU C vectors of 4) and
+m4_dnl the GEMM register block: SNN_MR rows x SNN_NV vectors of accumulators.
+m4_define(<<<SNN_VEC_ONCE>>>, <<<m4_ifdef(<<<SNN_VEC_ONCE_DONE>>>, <<<>>>, <<<m4_define(<<<SNN_VEC_ONCE_DONE>>>, 1)
+/* ---- vectors: the widest the target has; fused multiply-adds only where named ---- */
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#define SNN_VW 16 /* floats per vector */
+#define SNN_MR 8  /* GEMM tile: rows */
+#define SNN_NV 2  /* GEMM tile: vectors per row */
+#define SNN_EP 8  /* event kernels: vectors per output panel */
+typedef __m512 snn_vf;
+#define snn_vzero() _mm512_setzero_ps()
+#define snn_vset1(x) _mm512_set1_ps(x)
+#define snn_vload(p) _mm512_loadu_ps(p)
+#define snn_vstore(p, v) _mm512_storeu_ps((p), (v))
+#define snn_vload_n(p, n) _mm512_maskz_loadu_ps((__mmask16)((1u << (n)) - 1u), (p))
+#define snn_vstore_n(p, v, n) _mm512_mask_storeu_ps((p), (__mmask16)((1u << (n)) - 1u), (v))
+#define snn_vadd(a, b) _mm512_add_ps((a), (b))
+#define snn_vmul(a, b) _mm512_mul_ps((a), (b))
+#define snn_vfma(a, b, c) _mm512_fmadd_ps((a), (b), (c))
+#define snn_vnonzero(v) ((uint64_t)_mm512_cmp_ps_mask((v), _mm512_setzero_ps(), _CMP_NEQ_UQ))
+#elif defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#define SNN_VW 8
+#define SNN_MR 6
+#define SNN_NV 2
+#define SNN_EP 8
+typedef __m256 snn_vf;
+static const int snn_lanes_tab[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+#define snn_lanes(n) _mm256_loadu_si256((const __m256i *)(const void *)(snn_lanes_tab + 8 - (n)))
+#define snn_vzero() _mm256_setzero_ps()
+#define snn_vset1(x) _mm256_set1_ps(x)
+#define snn_vload(p) _mm256_loadu_ps(p)
+#define snn_vstore(p, v) _mm256_storeu_ps((p), (v))
+#define snn_vload_n(p, n) _mm256_maskload_ps((p), snn_lanes(n))
+#define snn_vstore_n(p, v, n) _mm256_maskstore_ps((p), snn_lanes(n), (v))
+#define snn_vadd(a, b) _mm256_add_ps((a), (b))
+#define snn_vmul(a, b) _mm256_mul_ps((a), (b))
+#define snn_vfma(a, b, c) _mm256_fmadd_ps((a), (b), (c))
+#define snn_vnonzero(v) ((uint64_t)_mm256_movemask_ps(_mm256_cmp_ps((v), _mm256_setzero_ps(), _CMP_NEQ_UQ)))
+#else
+#define SNN_VW 4
+#define SNN_MR 4
+#define SNN_NV 2
+#define SNN_EP 4
+typedef float snn_vf __attribute__((vector_size(16)));
+static inline snn_vf snn_vset1(float x)
 {
-    (void)c;
-    for (int n = 0; n < $2; n++) {
-        const float *restrict an = a + n * $3;
-        float *restrict yn = y + n * $4;
-SNN_IF($5, <<<m4_dnl
-        for (int o = 0; o < $4; o++) {
-            const float *restrict wo = w + o * $3;
-            float acc = 0.0f;
-            SNN_SIMD_SUM
-            for (int k = 0; k < $3; k++)
-                acc += an[k] * wo[k];
-            yn[o] = acc;
-        }
->>>, <<<m4_dnl
-        for (int o = 0; o < $4; o++)
-            yn[o] = 0.0f;
-        for (int k = 0; k < $3; k++) {
-            const float x = an[k];
-            if (x == 0.0f)
-                continue; /* spikes are mostly zero */
-            const float *restrict wk = w + k * $4;
-            for (int o = 0; o < $4; o++)
-                yn[o] += x * wk[o];
-        }
->>>)m4_dnl
-        for (int o = 0; o < $4; o++)
-            yn[o] = $7yn[o]m4_dnl
-m4_ifelse(<<<$6>>>, <<<1>>>, <<< + $8c[o]>>>, <<<$6>>>, <<<2>>>, <<< + $8c[0]>>>);
+    snn_vf v = {x, x, x, x};
+    return v;
+}
+#define snn_vzero() snn_vset1(0.0f)
+static inline snn_vf snn_vload(const float *p)
+{
+    snn_vf v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+static inline snn_vf snn_vload_n(const float *p, int n)
+{
+    snn_vf v = snn_vzero();
+    memcpy(&v, p, (size_t)n * sizeof(float));
+    return v;
+}
+static inline void snn_vstore(float *p, snn_vf v)
+{
+    memcpy(p, &v, sizeof v);
+}
+static inline void snn_vstore_n(float *p, snn_vf v, int n)
+{
+    memcpy(p, &v, (size_t)n * sizeof(float));
+}
+#define snn_vadd(a, b) ((a) + (b))
+#define snn_vmul(a, b) ((a) * (b))
+#define snn_vfma(a, b, c) ((a) * (b) + (c)) /* two roundings here */
+static inline uint64_t snn_vnonzero(snn_vf v)
+{
+    return (uint64_t)(v[0] != 0.0f) | (uint64_t)(v[1] != 0.0f) << 1 | (uint64_t)(v[2] != 0.0f) << 2 |
+           (uint64_t)(v[3] != 0.0f) << 3;
+}
+#endif
+#define SNN_NR (SNN_VW * SNN_NV)
+#define SNN_CHUNKS 16 /* pieces of a batch for the threads */
+/* a kernel's loop over rows: its own function, so that restrict survives
+ * the outlining of parallel regions and the loops stay vectorized */
+#define SNN_NOINLINE __attribute__((noinline))
+#if defined(__clang__)
+#define SNN_UNROLL _Pragma("unroll")
+#else
+#define SNN_UNROLL _Pragma("GCC unroll 16")
+#endif
+/* spike bits: 64 neurons to a word, stored in the float arena */
+typedef uint64_t __attribute__((may_alias)) snn_bits;
+#define SNN_CTZ(m) __builtin_ctzll(m)
+
+/* The spikes s[0..len) (0 or 1) as the bits of one word; s has room for 64. */
+static inline uint64_t snn_pack64(float *restrict s, const int len)
+{
+    uint64_t m = 0;
+    for (int j = len; j < 64; j++)
+        s[j] = 0.0f;
+    SNN_UNROLL
+    for (int v = 0; v < 64 / SNN_VW; v++)
+        m |= snn_vnonzero(snn_vload(s + v * SNN_VW)) << (v * SNN_VW);
+    return m;
+}
+
+/* y = v or y = y + v on n lanes (a whole vector when n >= SNN_VW) */
+#define SNN_PUT(p, v, n, add) \
+    do { \
+        if ((n) >= SNN_VW) \
+            snn_vstore((p), (add) ? snn_vadd(snn_vload(p), (v)) : (v)); \
+        else \
+            snn_vstore_n((p), (add) ? snn_vadd(snn_vload_n((p), (n)), (v)) : (v), (n)); \
+    } while (0)
+
+/* alpha v + beta bias, the epilogue of a forward product (alpha, beta
+ * applied only when they are not 1, as the scalar code did) */
+static inline __attribute__((always_inline)) snn_vf snn_epilogue(snn_vf v, const float alpha,
+    const float *restrict bias, const int bias_mode, const float beta, const int n)
+{
+    if (alpha != 1.0f)
+        v = snn_vmul(snn_vset1(alpha), v);
+    if (bias_mode) {
+        snn_vf c = bias_mode == 2 ? snn_vset1(bias[0]) : n >= SNN_VW ? snn_vload(bias) : snn_vload_n(bias, n);
+        if (beta != 1.0f)
+            c = snn_vmul(snn_vset1(beta), c);
+        v = snn_vadd(v, c);
     }
+    return v;
+}
+
+/* One register tile of a product: C(i,j) = alpha sum_r A(i,r) B(r,j), then
+ * + beta bias(j), or C(i,j) += alpha sum (accumulate), for i < rows <=
+ * SNN_MR and j < cols <= SNN_NR, where A(i,r) = a[i sai + r sar],
+ * B(r,j) = b[r sbr + j], C(i,j) = c[i ldc + j]. The sum over r runs in
+ * order, one fused multiply-add per term. Every size is a constant at the
+ * call, so the tile compiles to straight-line code on registers. */
+static inline __attribute__((always_inline)) void snn_tile(const int rows, const int cols, const int kk,
+    const float *restrict a, const long sai, const long sar, const float *restrict b, const long sbr,
+    float *restrict c, const long ldc, const int accumulate, const float alpha,
+    const float *restrict bias, const int bias_mode, const float beta)
+{
+    snn_vf acc[SNN_MR][SNN_NV];
+    SNN_UNROLL
+    for (int i = 0; i < SNN_MR; i++) {
+        SNN_UNROLL
+        for (int j = 0; j < SNN_NV; j++)
+            acc[i][j] = snn_vzero();
+    }
+    for (int r = 0; r < kk; r++) {
+        const float *restrict br = b + r * sbr;
+        snn_vf bv[SNN_NV];
+        SNN_UNROLL
+        for (int j = 0; j < SNN_NV; j++)
+            bv[j] = (j + 1) * SNN_VW <= cols ? snn_vload(br + j * SNN_VW)
+                    : j * SNN_VW < cols ? snn_vload_n(br + j * SNN_VW, cols - j * SNN_VW) : snn_vzero();
+        SNN_UNROLL
+        for (int i = 0; i < SNN_MR; i++) {
+            if (i < rows) {
+                const snn_vf av = snn_vset1(a[i * sai + r * sar]);
+                SNN_UNROLL
+                for (int j = 0; j < SNN_NV; j++)
+                    if (j * SNN_VW < cols)
+                        acc[i][j] = snn_vfma(av, bv[j], acc[i][j]);
+            }
+        }
+    }
+    SNN_UNROLL
+    for (int i = 0; i < SNN_MR; i++) {
+        SNN_UNROLL
+        for (int j = 0; j < SNN_NV; j++) {
+            if (i < rows && j * SNN_VW < cols) {
+                const int n = cols - j * SNN_VW;
+                const snn_vf v = snn_epilogue(acc[i][j], alpha, bias + (bias_mode == 1 ? j * SNN_VW : 0),
+                                              bias_mode, beta, n);
+                SNN_PUT(c + i * ldc + j * SNN_VW, v, n, accumulate);
+            }
+        }
+    }
+}
+
+/* Event rows: acc[v] of one output panel (cols <= SNN_EP vectors) sums
+ * the weight rows w[k] of the inputs k that fired, in order of k. */
+static inline __attribute__((always_inline)) void snn_events_bits(const int cols, const int words,
+    const snn_bits *restrict s, const float *restrict w, const long ldw, float *restrict y,
+    const float alpha, const float *restrict bias, const int bias_mode, const float beta)
+{
+    snn_vf acc[SNN_EP];
+    SNN_UNROLL
+    for (int v = 0; v < SNN_EP; v++)
+        acc[v] = snn_vzero();
+    for (int q = 0; q < words; q++) {
+        for (uint64_t m = s[q]; m; m &= m - 1) {
+            const float *restrict wk = w + (long)(q * 64 + SNN_CTZ(m)) * ldw;
+            SNN_UNROLL
+            for (int v = 0; v < SNN_EP; v++)
+                if (v * SNN_VW < cols)
+                    acc[v] = snn_vadd(acc[v], cols - v * SNN_VW >= SNN_VW ? snn_vload(wk + v * SNN_VW)
+                                                : snn_vload_n(wk + v * SNN_VW, cols - v * SNN_VW));
+        }
+    }
+    SNN_UNROLL
+    for (int v = 0; v < SNN_EP; v++)
+        if (v * SNN_VW < cols) {
+            const int n = cols - v * SNN_VW;
+            SNN_PUT(y + v * SNN_VW, snn_epilogue(acc[v], alpha, bias + (bias_mode == 1 ? v * SNN_VW : 0),
+                                                 bias_mode, beta, n), n, 0);
+        }
+}
+
+/* The same for spikes as floats (integer strengths): rows times strengths,
+ * multiplied and added as the scalar code did. */
+static inline __attribute__((always_inline)) void snn_events_float(const int cols, const int kk,
+    const float *restrict x, const float *restrict w, const long ldw, float *restrict y,
+    const float alpha, const float *restrict bias, const int bias_mode, const float beta)
+{
+    snn_vf acc[SNN_EP];
+    SNN_UNROLL
+    for (int v = 0; v < SNN_EP; v++)
+        acc[v] = snn_vzero();
+    for (int k = 0; k < kk; k++) {
+        if (x[k] == 0.0f)
+            continue; /* spikes are mostly zero */
+        const snn_vf xv = snn_vset1(x[k]);
+        const float *restrict wk = w + (long)k * ldw;
+        SNN_UNROLL
+        for (int v = 0; v < SNN_EP; v++)
+            if (v * SNN_VW < cols)
+                acc[v] = snn_vadd(acc[v], snn_vmul(xv, cols - v * SNN_VW >= SNN_VW ? snn_vload(wk + v * SNN_VW)
+                                                  : snn_vload_n(wk + v * SNN_VW, cols - v * SNN_VW)));
+    }
+    SNN_UNROLL
+    for (int v = 0; v < SNN_EP; v++)
+        if (v * SNN_VW < cols) {
+            const int n = cols - v * SNN_VW;
+            SNN_PUT(y + v * SNN_VW, snn_epilogue(acc[v], alpha, bias + (bias_mode == 1 ? v * SNN_VW : 0),
+                                                 bias_mode, beta, n), n, 0);
+        }
+}
+
+/* dw[k] += g (x = 1) or dw[k] += g x over one panel (cols <= SNN_EP vectors). */
+static inline __attribute__((always_inline)) void snn_event_add(const int cols, float *restrict dwk,
+    const float *restrict g, const int strength, const float x)
+{
+    SNN_UNROLL
+    for (int v = 0; v < SNN_EP; v++)
+        if (v * SNN_VW < cols) {
+            const int n = cols - v * SNN_VW;
+            snn_vf gv = n >= SNN_VW ? snn_vload(g + v * SNN_VW) : snn_vload_n(g + v * SNN_VW, n);
+            if (strength)
+                gv = snn_vmul(gv, snn_vset1(x));
+            SNN_PUT(dwk + v * SNN_VW, gv, n, 1);
+        }
+}
+>>>)>>>)m4_dnl
+m4_dnl
+m4_dnl SNN_ROWS(par, N, call): runs call, a function of rows [n0, n1), over rows
+m4_dnl [0, N): in SNN_CHUNKS pieces shared by the threads when par, else at once.
+m4_define(<<<SNN_ROWS>>>, <<<SNN_IF($1, <<<m4_dnl
+    SNN_PAR_FOR
+    for (int c = 0; c < SNN_CHUNKS; c++) {
+        const int n0 = (int)((long)$2 * c / SNN_CHUNKS), n1 = (int)((long)$2 * (c + 1) / SNN_CHUNKS);
+        if (n0 < n1)
+            $3;
+    }>>>, <<<m4_dnl
+    const int n0 = 0, n1 = $2;
+    $3;>>>)>>>)m4_dnl
+m4_dnl
+m4_dnl SNN_GEMM(fn, M, N, K, sai, sar, sbr, ldc, accumulate, alpha, bias, beta, par)
+m4_dnl   C[i ldc + j] = alpha sum_r a[i sai + r sar] b[r sbr + j] (+ beta bias),
+m4_dnl   or += with accumulate; bias 0 none, 1 one per column j, 2 a scalar.
+m4_dnl   Tiles of SNN_MR x SNN_NR; threads take column panels (then rows).
+m4_define(<<<SNN_GEMM>>>, <<<
+static void $1(const float *restrict a, const float *restrict b, const float *restrict bias,
+    float *restrict c)
+{
+    enum { MF = $2 / SNN_MR, MB = ($2 + SNN_MR - 1) / SNN_MR, NF = $3 / SNN_NR, NB = ($3 + SNN_NR - 1) / SNN_NR };
+    (void)bias;
+SNN_IF($13, <<<    SNN_PAR_FOR2
+>>>)m4_dnl
+    for (int jb = 0; jb < NB; jb++)
+        for (int ib = 0; ib < MB; ib++) {
+            const float *restrict ap = a + (long)ib * SNN_MR * $5;
+            const float *restrict bp = b + jb * SNN_NR;
+            const float *restrict cb = bias + ($11 == 1 ? jb * SNN_NR : 0);
+            float *restrict cp = c + (long)ib * SNN_MR * $8 + jb * SNN_NR;
+            if (jb < NF) {
+                if (ib < MF)
+                    snn_tile(SNN_MR, SNN_NR, $4, ap, $5, $6, bp, $7, cp, $8, $9, $10, cb, $11, $12);
+                else
+                    snn_tile($2 % SNN_MR, SNN_NR, $4, ap, $5, $6, bp, $7, cp, $8, $9, $10, cb, $11, $12);
+            } else {
+                if (ib < MF)
+                    snn_tile(SNN_MR, $3 % SNN_NR, $4, ap, $5, $6, bp, $7, cp, $8, $9, $10, cb, $11, $12);
+                else
+                    snn_tile($2 % SNN_MR, $3 % SNN_NR, $4, ap, $5, $6, bp, $7, cp, $8, $9, $10, cb, $11, $12);
+            }
+        }
 }
 >>>)m4_dnl
 m4_dnl
-m4_dnl SNN_DENSE_BACKWARD(fn, N, K, O, transB, bias, alpha, beta, want_da, want_dw)
-m4_dnl   Accumulates: da += alpha dy . W^T, dw += alpha dy^T . a, dc += beta sum_n dy.
-m4_define(<<<SNN_DENSE_BACKWARD>>>, <<<
-static void $1(const float *restrict a, const float *restrict w, const float *restrict dy,
-    float *restrict da, float *restrict dw, float *restrict dc)
+m4_dnl SNN_EVENT_FORWARD(fn, N, K, O, ldw, bits, words, alpha, bias, beta, par)
+m4_dnl   y[n][o] = alpha sum_k x[n][k] w[k ldw + o] + beta bias over the k with
+m4_dnl   x[n][k] != 0; x is bits ([N][words]) or floats ([N][K]).
+m4_define(<<<SNN_EVENT_FORWARD>>>, <<<
+static void $1(const void *restrict x, const float *restrict w, const float *restrict bias,
+    float *restrict y)
 {
-    (void)a; (void)w; (void)da; (void)dw; (void)dc;
-    for (int n = 0; n < $2; n++) {
-        const float *restrict an = a + n * $3;
-        const float *restrict dyn = dy + n * $4;
-SNN_IF($9, <<<m4_dnl
-        float *restrict dan = da + n * $3;
+    enum { PW = SNN_EP * SNN_VW, NPF = $4 / PW, NP = ($4 + PW - 1) / PW };
+    (void)bias;
+SNN_IF($11, <<<    SNN_PAR_FOR2
 >>>)m4_dnl
-SNN_IF($5, <<<m4_dnl
-        for (int o = 0; o < $4; o++) {
-            const float gy = $7dyn[o];
-            if (gy == 0.0f)
-                continue;
-SNN_IF($9, <<<m4_dnl
-            const float *restrict wo = w + o * $3;
-            for (int k = 0; k < $3; k++)
-                dan[k] += gy * wo[k];
->>>)m4_dnl
-SNN_IF($10, <<<m4_dnl
-            float *restrict dwo = dw + o * $3;
-            for (int k = 0; k < $3; k++)
-                dwo[k] += gy * an[k];
->>>)m4_dnl
-        }
+    for (int p = 0; p < NP; p++)
+        for (int n = 0; n < $2; n++) {
+SNN_IF($6, <<<m4_dnl
+            const snn_bits *restrict s = (const snn_bits *)x + n * $7;
+            if (p < NPF)
+                snn_events_bits(PW, $7, s, w + p * PW, $5, y + n * $4 + p * PW, $8, bias + ($9 == 1 ? p * PW : 0), $9, $10);
+            else
+                snn_events_bits($4 % PW, $7, s, w + p * PW, $5, y + n * $4 + p * PW, $8, bias + ($9 == 1 ? p * PW : 0), $9, $10);
 >>>, <<<m4_dnl
-        for (int k = 0; k < $3; k++) {
-SNN_IF($9, <<<m4_dnl
-            const float *restrict wk = w + k * $4;
-            float acc = 0.0f;
-            SNN_SIMD_SUM
-            for (int o = 0; o < $4; o++)
-                acc += dyn[o] * wk[o];
-            dan[k] += $7acc;
->>>)m4_dnl
-SNN_IF($10, <<<m4_dnl
-            const float x = $7an[k];
-            if (x != 0.0f) {
-                float *restrict dwk = dw + k * $4;
-                for (int o = 0; o < $4; o++)
-                    dwk[o] += x * dyn[o];
-            }
+            const float *restrict s = (const float *)x + n * $3;
+            if (p < NPF)
+                snn_events_float(PW, $3, s, w + p * PW, $5, y + n * $4 + p * PW, $8, bias + ($9 == 1 ? p * PW : 0), $9, $10);
+            else
+                snn_events_float($4 % PW, $3, s, w + p * PW, $5, y + n * $4 + p * PW, $8, bias + ($9 == 1 ? p * PW : 0), $9, $10);
 >>>)m4_dnl
         }
+}
 >>>)m4_dnl
-m4_ifelse(<<<$6>>>, <<<1>>>, <<<m4_dnl
-        for (int o = 0; o < $4; o++)
-            dc[o] += $8dyn[o];
->>>, <<<$6>>>, <<<2>>>, <<<m4_dnl
-        for (int o = 0; o < $4; o++)
-            dc[0] += $8dyn[o];
->>>)m4_dnl
+m4_dnl
+m4_dnl SNN_EVENT_DW(fn, N, K, O, ldd, bits, words, alpha, par)
+m4_dnl   dw[k ldd + o] += (alpha dy[n][o]) x[n][k] for the k with x[n][k] != 0, in
+m4_dnl   order of n: the weight gradient as rows [K][O], one row per spike.
+m4_dnl   Threads take output panels and blocks of 64 inputs.
+m4_define(<<<SNN_EVENT_DW>>>, <<<
+static void $1(const void *restrict x, const float *restrict dy, float *restrict dw)
+{
+    enum { PW = SNN_EP * SNN_VW, NPF = $4 / PW, NP = ($4 + PW - 1) / PW };
+    static float g[$2 * $4]; /* alpha dy */
+    const float *restrict gp = dy;
+    if ($8 != 1.0f) {
+        for (int i = 0; i < $2 * $4; i++)
+            g[i] = $8 * dy[i];
+        gp = g;
     }
+SNN_IF($9, <<<    SNN_PAR_FOR2
+>>>)m4_dnl
+    for (int p = 0; p < NP; p++)
+        for (int q = 0; q < $7; q++)
+            for (int n = 0; n < $2; n++) {
+                const float *restrict gn = gp + n * $4 + p * PW;
+SNN_IF($6, <<<m4_dnl
+                for (uint64_t m = ((const snn_bits *)x)[n * $7 + q]; m; m &= m - 1) {
+                    float *restrict dwk = dw + (long)(q * 64 + SNN_CTZ(m)) * $5 + p * PW;
+                    if (p < NPF)
+                        snn_event_add(PW, dwk, gn, 0, 1.0f);
+                    else
+                        snn_event_add($4 % PW, dwk, gn, 0, 1.0f);
+                }
+>>>, <<<m4_dnl
+                const float *restrict xn = (const float *)x + n * $3;
+                for (int k = q * 64; k < q * 64 + 64 && k < $3; k++) {
+                    if (xn[k] == 0.0f)
+                        continue;
+                    float *restrict dwk = dw + (long)k * $5 + p * PW;
+                    if (p < NPF)
+                        snn_event_add(PW, dwk, gn, 1, xn[k]);
+                    else
+                        snn_event_add($4 % PW, dwk, gn, 1, xn[k]);
+                }
+>>>)m4_dnl
+            }
+}
+>>>)m4_dnl
+m4_dnl
+m4_dnl SNN_BIAS_BACKWARD(fn, N, O, bias, beta): dc += beta sum_n dy[n], in order of n.
+m4_define(<<<SNN_BIAS_BACKWARD>>>, <<<
+static void $1(const float *restrict dy, float *restrict dc)
+{
+    for (int n = 0; n < $2; n++)
+        for (int o = 0; o < $3; o++)
+            dc[m4_ifelse(<<<$4>>>, <<<2>>>, <<<0>>>, <<<o>>>)] += $5dy[n * $3 + o];
+}
+>>>)m4_dnl
+m4_dnl
+m4_dnl SNN_TRANSPOSE(fn, R, C, ldi, ldo, add, par): out[c ldo + r] (+)= in[r ldi + c],
+m4_dnl in blocks of 8 x 8 (re-laid-out weights; a weight gradient's rows added back).
+m4_define(<<<SNN_TRANSPOSE>>>, <<<
+static void $1(const float *restrict in, float *restrict out)
+{
+SNN_IF($7, <<<    SNN_PAR_FOR
+>>>)m4_dnl
+    for (int r0 = 0; r0 < $2; r0 += 8)
+        for (int c0 = 0; c0 < $3; c0 += 8) {
+            if (r0 + 8 <= $2 && c0 + 8 <= $3) {
+                for (int c = 0; c < 8; c++)
+                    for (int r = 0; r < 8; r++)
+                        out[(long)(c0 + c) * $5 + r0 + r] SNN_IF($6, <<<+=>>>, <<<=>>>) in[(long)(r0 + r) * $4 + c0 + c];
+            } else {
+                for (int c = c0; c < c0 + 8 && c < $3; c++)
+                    for (int r = r0; r < r0 + 8 && r < $2; r++)
+                        out[(long)c * $5 + r] SNN_IF($6, <<<+=>>>, <<<=>>>) in[(long)r * $4 + c];
+            }
+        }
+}
+>>>)m4_dnl
+m4_dnl
+m4_dnl SNN_PACK_BITS(fn, N, M, words): bit j of word q of row n says x[n][64 q + j] != 0.
+m4_define(<<<SNN_PACK_BITS>>>, <<<
+static void $1(const float *restrict x, snn_bits *restrict s)
+{
+    for (int n = 0; n < $2; n++)
+        for (int q = 0; q < $4; q++) {
+            const float *restrict xq = x + n * $3 + q * 64;
+            const int len = $3 - q * 64 < 64 ? $3 - q * 64 : 64;
+            uint64_t m = 0;
+            for (int v = 0; v * SNN_VW < len; v++)
+                m |= snn_vnonzero(len - v * SNN_VW >= SNN_VW ? snn_vload(xq + v * SNN_VW)
+                                  : snn_vload_n(xq + v * SNN_VW, len - v * SNN_VW)) << (v * SNN_VW);
+            s[n * $4 + q] = m;
+        }
 }
 >>>)m4_dnl
