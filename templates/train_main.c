@@ -10,7 +10,10 @@
  * Holds: no dynamic allocation; every buffer is static and sized by
  * SNN_MAX_SAMPLES (snnc emit --max-samples). Plain C99 and POSIX. Errors in
  * data files or a model that does not fit the data give one line on stderr
- * naming the file and exit 1; a bad command line exits 2.
+ * naming the file and exit 1; a bad command line exits 2. Checkpoints are
+ * never lost: both files are replaced by rename, the state first, and the
+ * state being replaced is kept as model.onnx.state.prev, so whenever the
+ * trainer is killed, model.onnx is whole and --resume finds its state.
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
@@ -506,9 +509,9 @@ static uint64_t params_checksum(void)
 
 static int state_write(const char *path, long epoch, uint64_t seed)
 {
-    char tmp[PATH_LEN];
+    char tmp[PATH_LEN], prev[PATH_LEN];
     unsigned char buf[4096];
-    if (path_cat(tmp, path, ".tmp"))
+    if (path_cat(tmp, path, ".tmp") || path_cat(prev, path, ".prev"))
         return 1;
     FILE *f = fopen(tmp, "wb");
     if (!f)
@@ -536,6 +539,10 @@ static int state_write(const char *path, long epoch, uint64_t seed)
     bad |= fflush(f) != 0;
     bad |= fsync(fileno(f)) != 0;
     bad |= fclose(f) != 0;
+    /* the state of the checkpoint still in place stays as PATH.prev until
+     * the new checkpoint replaces it (see state_read) */
+    if (!bad && rename(path, prev) != 0 && errno != ENOENT)
+        bad = 1;
     if (bad || rename(tmp, path) != 0) {
         fail("%s: cannot write: %s", tmp, strerror(errno));
         remove(tmp);
@@ -544,8 +551,11 @@ static int state_write(const char *path, long epoch, uint64_t seed)
     return 0;
 }
 
-/* Reads the sidecar of a checkpoint whose parameters are loaded already. */
-static int state_read(const char *path, long *epoch, uint64_t *seed)
+/* Reads one state file for the parameters loaded already. Returns 0, or
+ * -1 after writing the reason into msg: STATE_OTHER when the file is
+ * missing or belongs to other parameters, STATE_BAD when it is damaged. */
+enum { STATE_OK, STATE_OTHER, STATE_BAD };
+static int state_read_file(const char *path, long *epoch, uint64_t *seed, char *msg, size_t len)
 {
     char line[512], name[300];
     unsigned char buf[4096];
@@ -554,10 +564,17 @@ static int state_read(const char *path, long *epoch, uint64_t *seed)
     long steps;
     int ntensors;
     FILE *f = fopen(path, "rb");
-    if (!f)
-        return fail("%s: cannot open: %s (the trainer writes it next to each checkpoint)", path,
-                    strerror(errno));
-#define BAD(what) do { fclose(f); return fail("%s: %s", path, what); } while (0)
+    if (!f) {
+        snprintf(msg, len, "%s: cannot open: %s (the trainer writes it next to each checkpoint)",
+                 path, strerror(errno));
+        return STATE_OTHER;
+    }
+#define BAD(what)                                                                          \
+    do {                                                                                   \
+        fclose(f);                                                                         \
+        snprintf(msg, len, "%s: %s", path, what);                                          \
+        return STATE_BAD;                                                                  \
+    } while (0)
     if (!fgets(line, sizeof line, f) || strcmp(line, STATE_MAGIC "\n") != 0)
         BAD("not a training state written by an snnc trainer");
     if (!fgets(line, sizeof line, f) || sscanf(line, "epoch %ld", epoch) != 1 ||
@@ -570,8 +587,12 @@ static int state_read(const char *path, long *epoch, uint64_t *seed)
         BAD("truncated or damaged header");
     if (ntensors != SNN_API(num_opt_state))
         BAD("holds optimizer state for another model");
-    if (ph != (unsigned long long)params_checksum())
-        BAD("does not belong to the checkpoint beside it (its parameters differ)");
+    if (ph != (unsigned long long)params_checksum()) {
+        fclose(f);
+        snprintf(msg, len, "%s: does not belong to the checkpoint beside it (its parameters differ)",
+                 path);
+        return STATE_OTHER;
+    }
     uint64_t h = FNV0;
     for (int i = 0; i < ntensors; i++) {
         const TENSOR *t = &SNN_API(opt_state)[i];
@@ -597,6 +618,27 @@ static int state_read(const char *path, long *epoch, uint64_t *seed)
     const uint32_t words[4] = {(uint32_t)rng[0], (uint32_t)rng[1], (uint32_t)rng[2], (uint32_t)rng[3]};
     SNN_API(rng_set)(words);
     *seed = (uint64_t)s;
+    return STATE_OK;
+}
+
+/* The state of the checkpoint whose parameters are loaded: CKPT.state, or
+ * CKPT.state.prev when the trainer was stopped after writing a new state
+ * and before the checkpoint it goes with (state_write keeps the old one).
+ * The pair is then mended on disk (the orphan state goes), so that the
+ * next state_write again keeps a state that matches the checkpoint. */
+static int state_read(const char *path, long *epoch, uint64_t *seed)
+{
+    char msg[PATH_LEN + 256], other[PATH_LEN + 256], prev[PATH_LEN];
+    int rc = state_read_file(path, epoch, seed, msg, sizeof msg);
+    if (rc == STATE_OTHER && !path_cat(prev, path, ".prev") &&
+        state_read_file(prev, epoch, seed, other, sizeof other) == STATE_OK) {
+        if (rename(prev, path) != 0)
+            fprintf(stderr, PROG ": note: %s: cannot rename it to %s: %s\n", prev, path,
+                    strerror(errno));
+        return 0;
+    }
+    if (rc != STATE_OK)
+        return fail("%s", msg);
     return 0;
 }
 
@@ -785,6 +827,18 @@ static int train_epoch(struct run *r, long epoch, double *loss_mean, long *corre
                 *correct += out_pred->i64[k] == in_y->i64[k];
         SNN_API(backward)();
         SNN_API(optimizer_step)(r->o.lr);
+        /* a loss of spike counts stays finite when the weights are not */
+        for (int i = 0; i < SNN_CONST(NUM_PARAMS); i++) {
+            const TENSOR *t = &SNN_API(params)[i];
+            long at = snnrt_check_finite(t->f32, t->numel);
+            if (at >= 0) {
+                snnrt_progress_end(&bar);
+                return fail("parameter '%s' became %s at index %ld in the optimizer step of epoch "
+                            "%ld, batch %zu of %zu; training diverged (try a lower --lr than %g)",
+                            t->name, isnan(t->f32[at]) ? "NaN" : "infinite", at, epoch, b + 1,
+                            r->batches, r->o.lr);
+            }
+        }
         snnrt_progress_update(&bar, (b + 1) * BATCH, loss_sum / (double)(b + 1));
     }
     snnrt_progress_end(&bar);
