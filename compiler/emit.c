@@ -324,6 +324,28 @@ static bool emit_checkpoint(struct emitter *e, FILE *f, struct diag *d)
         return diag_error(d, "%s: no model to write checkpoints from", g->file);
     Onnx__ModelProto head = *m;
     head.graph = NULL;
+    /* the checkpoint says what it was trained with: T and the batch were
+     * compile-time choices, perhaps overridden on the command line */
+    const char *keys[] = {"snn.num_steps", "snn.batch_size"};
+    const char *vals[] = {arena_printf(g->arena, "%d", g->set.num_steps),
+                          arena_printf(g->arena, "%d", g->set.batch_size)};
+    Onnx__StringStringEntryProto **props =
+        arena_array(g->arena, m->n_metadata_props + 2, sizeof *props);
+    size_t np = 0;
+    for (size_t i = 0; i < m->n_metadata_props; i++) {
+        const char *k = m->metadata_props[i]->key ? m->metadata_props[i]->key : "";
+        if (strcmp(k, keys[0]) && strcmp(k, keys[1]))
+            props[np++] = m->metadata_props[i];
+    }
+    for (int i = 0; i < 2; i++) {
+        Onnx__StringStringEntryProto *p = arena_alloc(g->arena, sizeof *p);
+        onnx__string_string_entry_proto__init(p);
+        p->key = (char *)keys[i];
+        p->value = (char *)vals[i];
+        props[np++] = p;
+    }
+    head.metadata_props = props;
+    head.n_metadata_props = np;
     Onnx__GraphProto body = *m->graph;
     Onnx__TensorProto **kept = arena_array(g->arena, body.n_initializer + 1, sizeof *kept);
     size_t nk = 0;
@@ -553,6 +575,18 @@ static void emit_header(struct emitter *e, FILE *f)
     fprintf(f, "\n#endif\n");
 }
 
+/* Writes text whose lines carry one level of indentation too many. */
+static void dedent(FILE *f, const char *text)
+{
+    for (const char *l = text; *l;) {
+        const char *nl = strchr(l, '\n');
+        size_t len = nl ? (size_t)(nl - l) + 1 : strlen(l);
+        bool ind = len >= 4 && !strncmp(l, "    ", 4);
+        fprintf(f, "%.*s", (int)(ind ? len - 4 : len), ind ? l + 4 : l);
+        l += len;
+    }
+}
+
 bool emit_sources(struct ir_graph *g, const struct emit_options *o, const char **c_text,
                   const char **h_text, struct diag *d)
 {
@@ -626,35 +660,55 @@ bool emit_sources(struct ir_graph *g, const struct emit_options *o, const char *
     fprintf(f, "static int %s_begin(void)\n{\n    float *const A = %s_arena;\n    (void)A;\n", P, P);
     fprintf(f, "%s%s", S[SEC_CHECKS], S[SEC_ONCE]);
     fprintf(f, "    /* state at t = 0 */\n%s    return 0;\n}\n", S[SEC_PRE]);
-    fprintf(f, "\n/* One time step: the body of the unrolled network. */\n");
-    fprintf(f, "static void %s_step_at(int t)\n{\n    float *const A = %s_arena;\n    (void)A;\n    (void)t;\n", P, P);
-    /* the step body was written for the loop's indentation */
-    const char *sb = S[SEC_STEP];
-    for (const char *l = sb; *l;) {
-        const char *nl = strchr(l, '\n');
-        size_t len = nl ? (size_t)(nl - l) + 1 : strlen(l);
-        fprintf(f, "%.*s", (int)(len >= 4 && !strncmp(l, "    ", 4) ? len - 4 : len),
-                len >= 4 && !strncmp(l, "    ", 4) ? l + 4 : l);
-        l += len;
+    int T = g->set.num_steps, R = g->chunk_rows, CH = R ? g->set.batch_size / R : 1;
+    if (g->chunk_fwd) {
+        fprintf(f, "\n/* One time step of batch rows [n0, n1): the body of the unrolled network. */\n");
+        fprintf(f, "static void %s_step_rows(int t, int n0, int n1)\n{\n    float *const A = %s_arena;\n"
+                   "    (void)A;\n    (void)t;\n    (void)n0;\n    (void)n1;\n", P, P);
+    } else {
+        fprintf(f, "\n/* One time step: the body of the unrolled network. */\n");
+        fprintf(f, "static void %s_step_at(int t)\n{\n    float *const A = %s_arena;\n    (void)A;\n    (void)t;\n",
+                P, P);
     }
+    dedent(f, S[SEC_STEP]); /* written for the loop's indentation */
     fprintf(f, "}\n");
+    if (g->chunk_fwd) {
+        fprintf(f, "\n/* One time step of the whole batch, chunk by chunk of %d rows. */\n", R);
+        fprintf(f, "static void %s_step_at(int t)\n{\n    for (int c = 0; c < %d; c++)\n"
+                   "        %s_step_rows(t, c * %d, c * %d + %d);\n}\n", P, CH, P, R, R, R);
+    }
     fprintf(f, "\n/* Finishes the reductions over time: losses, counts, predictions. */\n");
     fprintf(f, "static void %s_end(void)\n{\n    float *const A = %s_arena;\n    (void)A;\n", P, P);
     fprintf(f, "%s%s}\n", S[SEC_POST], S[SEC_AFTER]);
     fprintf(f, "\nint %s_forward(void)\n{\n    if (%s_begin() != 0)\n        return -1;\n", P, P);
-    fprintf(f, "    for (int t = 0; t < %d; t++)\n        %s_step_at(t);\n    %s_end();\n", g->set.num_steps, P, P);
-    fprintf(f, "    %s_next_step = %d;\n    return 0;\n}\n", P, g->set.num_steps);
+    if (g->chunk_fwd) /* each chunk of rows through every step; threads take chunks */
+        fprintf(f, "    SNN_PAR_FOR\n    for (int c = 0; c < %d; c++)\n        for (int t = 0; t < %d; t++)\n"
+                   "            %s_step_rows(t, c * %d, c * %d + %d);\n    %s_end();\n", CH, T, P, R, R, R, P);
+    else
+        fprintf(f, "    for (int t = 0; t < %d; t++)\n        %s_step_at(t);\n    %s_end();\n", T, P, P);
+    fprintf(f, "    %s_next_step = %d;\n    return 0;\n}\n", P, T);
     fprintf(f, "\nint %s_reset(void)\n{\n    %s_next_step = 0;\n    return %s_begin();\n}\n", P, P, P);
     fprintf(f, "\nint %s_step(void)\n{\n    if (%s_next_step >= %d)\n"
                "        return snn_fail(\"all %d steps have run; call %s_reset() first\");\n"
                "    %s_step_at(%s_next_step++);\n    if (%s_next_step == %d)\n        %s_end();\n"
-               "    return 0;\n}\n", P, P, g->set.num_steps, g->set.num_steps, P, P, P, P,
-            g->set.num_steps, P);
+               "    return 0;\n}\n", P, P, T, T, P, P, P, P, T, P);
     if (g->training) {
+        if (g->chunk_bwd) {
+            fprintf(f, "\n/* One step of backpropagation through time for batch rows [n0, n1). */\n");
+            fprintf(f, "static void %s_bstep_rows(int t, int n0, int n1)\n{\n    float *const A = %s_arena;\n"
+                       "    (void)A;\n    (void)t;\n    (void)n0;\n    (void)n1;\n", P, P);
+            dedent(f, S[SEC_BSTEP]);
+            fprintf(f, "}\n");
+        }
         fprintf(f, "\nvoid %s_backward(void)\n{\n    float *const A = %s_arena;\n    (void)A;\n", P, P);
         fprintf(f, "%s%s", S[SEC_BZERO], S[SEC_BAFTER]);
         fprintf(f, "    /* gradients summed over the steps, and carried state */\n%s", S[SEC_BPRE]);
-        fprintf(f, "    for (int t = %d; t >= 0; t--) {\n%s    }\n", g->set.num_steps - 1, S[SEC_BSTEP]);
+        if (g->chunk_bwd)
+            fprintf(f, "    /* chunks of %d rows, each from step %d down to 0; threads take chunks */\n"
+                       "    SNN_PAR_FOR\n    for (int c = 0; c < %d; c++)\n        for (int t = %d; t >= 0; t--)\n"
+                       "            %s_bstep_rows(t, c * %d, c * %d + %d);\n", R, T - 1, CH, T - 1, P, R, R, R);
+        else
+            fprintf(f, "    for (int t = %d; t >= 0; t--) {\n%s    }\n", T - 1, S[SEC_BSTEP]);
         fprintf(f, "%s}\n", S[SEC_BONCE]);
     }
     fprintf(f, "%s", S[SEC_API]);
