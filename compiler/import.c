@@ -67,7 +67,7 @@ static bool read_metadata(struct ir_graph *g, const Onnx__ModelProto *m, struct 
     for (size_t i = 0; i < m->n_metadata_props; i++) {
         const char *k = m->metadata_props[i]->key ? m->metadata_props[i]->key : "";
         const char *v = m->metadata_props[i]->value ? m->metadata_props[i]->value : "";
-        long n;
+        long n = 0;
         bool ok = true;
         if (strncmp(k, "snn.", 4) != 0)
             continue;
@@ -100,7 +100,7 @@ static bool read_metadata(struct ir_graph *g, const Onnx__ModelProto *m, struct 
             if (ok) {
                 memcpy(a, v, (size_t)(comma - v));
                 a[comma - v] = 0;
-                strcpy(b, comma + 1);
+                memcpy(b, comma + 1, strlen(comma + 1) + 1);
                 ok = parse_float(a, &s->beta1) && parse_float(b, &s->beta2) && s->beta1 >= 0 &&
                      s->beta1 < 1 && s->beta2 >= 0 && s->beta2 < 1;
             }
@@ -386,13 +386,14 @@ static bool attr_enum(struct attr_ctx *c, const char *name, const char *const *c
     if (a->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING)
         return attr_type_error(c, name, "a string");
     char s[64];
-    size_t len = a->s.len < sizeof s - 1 ? a->s.len : sizeof s - 1;
-    if (len) /* an empty string has no data at all */
-        memcpy(s, a->s.data, len);
+    size_t len = a->s.len;
+    if (len > sizeof s - 1)
+        len = sizeof s - 1;
+    for (size_t i = 0; i < len; i++) { /* shown in a message: one printable line */
+        unsigned char ch = a->s.data[i];
+        s[i] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+    }
     s[len] = 0;
-    for (size_t i = 0; i < len; i++) /* shown in the message: keep it one printable line */
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-            s[i] = '?';
     for (int i = 0; choices[i]; i++)
         if (a->s.len == strlen(choices[i]) && !strcmp(s, choices[i])) {
             *out = i;
@@ -673,7 +674,6 @@ static bool is_param_slot(enum ir_op op, int slot)
     case IR_OP_GEMM:
     case IR_OP_MATMUL:
     case IR_OP_CONV:
-        return slot >= 1;
     case IR_OP_LEAKY:
         return slot >= 1;
     default:

@@ -153,7 +153,7 @@ static bool infer_reshape(struct ir_graph *g, struct ir_node *n, struct diag *d)
         return ERR(g, n, d, "the shape '%s' must be a constant int64 vector (an initializer)", s->name);
     if (s->numel > IR_MAX_RANK)
         return ERR(g, n, d, "the shape has %zu dimensions; at most %d", s->numel, IR_MAX_RANK);
-    int64_t dims[IR_MAX_RANK];
+    int64_t dims[IR_MAX_RANK] = {0};
     int infer_at = -1;
     size_t known = 1;
     for (size_t i = 0; i < s->numel; i++) {

@@ -132,6 +132,7 @@ const char *ir_cname(struct ir_graph *g, const char *prefix, const char *name)
         unsigned char c = (unsigned char)name[i];
         s[p + i] = (char)(isalnum(c) ? c : '_');
     }
+    s[p + n] = 0;
     return s;
 }
 

@@ -98,12 +98,15 @@ static char *join_args(int argc, char **argv)
     char *s = malloc(len);
     if (!s)
         return NULL;
-    s[0] = 0;
+    size_t at = 0;
     for (int i = 0; i < argc; i++) {
-        strcat(s, argv[i]);
+        size_t n = strlen(argv[i]);
+        memcpy(s + at, argv[i], n);
+        at += n;
         if (i + 1 < argc)
-            strcat(s, " ");
+            s[at++] = ' ';
     }
+    s[at] = 0;
     return s;
 }
 
@@ -299,12 +302,9 @@ static int run(int argc, char **argv, const char *cmdline)
     void *proto = NULL;
     struct ir_graph *g = pipeline_run(model, &o, &proto, &d);
     rc = 0;
-    if (!g) {
-        print_error(d.msg);
-        rc = 1;
-    } else if (!strcmp(cmd, "show")) {
+    if (g && !strcmp(cmd, "show")) {
         show_graph(g);
-    } else if (!emit_model(g, &eo, &d)) {
+    } else if (!g || !emit_model(g, &eo, &d)) {
         print_error(d.msg);
         rc = 1;
     } else {

@@ -96,7 +96,7 @@ static int raster_layers(FILE *in, char layers[MAX_LAYERS][128], long *max_t, lo
             ;
         if (k == n && n < MAX_LAYERS) {
             max_neuron[n] = 0;
-            strcpy(layers[n++], name);
+            memcpy(layers[n++], name, sizeof name);
         }
         if (k < n && j > max_neuron[k])
             max_neuron[k] = j;

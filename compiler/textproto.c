@@ -92,11 +92,11 @@ static const char *tok_describe(const struct token *t, char *buf, size_t size)
         unsigned char c = (unsigned char)t->s[i];
         buf[i + 1] = c >= 0x20 && c < 0x7f ? (char)c : '?';
     }
-    strcpy(buf + n + 1, t->len > n ? "...'" : "'");
+    memcpy(buf + n + 1, t->len > n ? "...'" : "'", t->len > n ? 5 : 2);
     return buf;
 }
 
-#define FOUND(ps, buf) tok_describe(&(ps)->tok, buf, sizeof buf)
+#define FOUND(ps, buf) tok_describe(&(ps)->tok, (buf), sizeof(buf))
 
 static bool out_of_memory(struct parser *ps)
 {
@@ -504,8 +504,8 @@ static bool read_enum(struct parser *ps, const ProtobufCFieldDescriptor *f, int3
 {
     const ProtobufCEnumDescriptor *ed = f->descriptor;
     const ProtobufCEnumValue *v;
-    char buf[128];
     if (ps->tok.kind == TOK_IDENT) {
+        char buf[128];
         v = NULL;
         if (ps->tok.len < sizeof buf) {
             memcpy(buf, ps->tok.s, ps->tok.len);
@@ -519,7 +519,7 @@ static bool read_enum(struct parser *ps, const ProtobufCFieldDescriptor *f, int3
         return lex(ps);
     }
     struct token start = ps->tok;
-    uint64_t u;
+    uint64_t u = 0;
     if (!read_int_ranged(ps, f, true, 32, &u))
         return false;
     int32_t n = (int32_t)(u > INT32_MAX ? -(int64_t)(UINT64_C(0) - u) : (int64_t)u);
@@ -565,7 +565,7 @@ static bool decode_string(struct parser *ps, const struct token *t, char *out, s
         }
         long col = t->col + (long)i - 1;
         char e = t->s[i++];
-        int simple = simple_escape(e), k = 0;
+        int simple = simple_escape(e), k;
         int digits = e == 'u' ? 4 : e == 'U' ? 8 : 2;
         unsigned long v = 0;
         if (simple >= 0) {
@@ -606,10 +606,11 @@ static bool decode_string(struct parser *ps, const struct token *t, char *out, s
 static bool read_string(struct parser *ps, const ProtobufCFieldDescriptor *f, char **out,
                         size_t *len)
 {
-    char buf[48];
-    if (ps->tok.kind != TOK_STRING)
+    if (ps->tok.kind != TOK_STRING) {
+        char buf[48];
         return error_tok(ps, "expected a quoted string for %s field '%s', found %s",
                          type_name(f->type), f->name, FOUND(ps, buf));
+    }
     char *s = NULL;
     size_t n = 0;
     while (ps->tok.kind == TOK_STRING) {
@@ -708,10 +709,11 @@ static bool read_body(struct parser *ps, ProtobufCMessage *m, const struct token
 static bool read_submessage(struct parser *ps, ProtobufCMessage *m,
                             const ProtobufCFieldDescriptor *f, int depth)
 {
-    char buf[48];
-    if (!is_sym(ps, '{') && !is_sym(ps, '<'))
+    if (!is_sym(ps, '{') && !is_sym(ps, '<')) {
+        char buf[48];
         return error_tok(ps, "expected '{' to open message field '%s', found %s", f->name,
                          FOUND(ps, buf));
+    }
     if (depth >= MAX_DEPTH)
         return error_tok(ps, "messages nested more than %d deep", MAX_DEPTH);
     void *slot = NULL;
@@ -796,7 +798,7 @@ static bool read_field(struct parser *ps, ProtobufCMessage *m, bool *seen, int d
     if (f->label != PROTOBUF_C_LABEL_REPEATED) {
         if (seen[f - desc->fields])
             return error_tok(ps, "field '%s' is given twice, but it is not repeated", f->name);
-        uint32_t other = f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF
+        uint32_t other = (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
                              ? *(uint32_t *)member(m, f->quantifier_offset)
                              : 0;
         if (other && other != f->id)

@@ -194,7 +194,7 @@ static bool verify_case(const char *dir, const char *work, FILE *out)
     }
     /* expected gradients, matched to ours by parameter name */
     for (int k = 0;; k++) {
-        char exp[4096], got[4096];
+        char exp[4096];
         snprintf(exp, sizeof exp, "%s/grad_%d.pb", data, k);
         if (!exists(exp))
             break;
@@ -214,6 +214,7 @@ static bool verify_case(const char *dir, const char *work, FILE *out)
             fprintf(out, "  %-28s FAIL (no trainable parameter of that name)\n", label);
             ok = false;
         } else {
+            char got[4096];
             snprintf(got, sizeof got, "%s/grad_%d.pb", results, slot);
             ok = compare(out, label, exp, got) && ok;
         }

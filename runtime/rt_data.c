@@ -25,9 +25,9 @@
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
-    va_list ap;
-
     if (err && errlen > 0) {
+        va_list ap;
+
         va_start(ap, fmt);
         vsnprintf(err, errlen, fmt, ap);
         va_end(ap);
@@ -146,8 +146,8 @@ int snnrt_idx_load(const char *images_path, const char *labels_path, uint8_t *im
     unsigned long i;
     int rc = -1;
 
-    im.g = NULL;
-    lb.g = NULL;
+    memset(&im, 0, sizeof im);
+    memset(&lb, 0, sizeof lb);
     if (count)
         *count = 0;
     if (!images || !labels || !count || num_classes < 1 || num_classes > 256 || item_bytes == 0)

@@ -59,9 +59,9 @@ enum {
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
-    va_list ap;
-
     if (err && errlen > 0) {
+        va_list ap;
+
         va_start(ap, fmt);
         vsnprintf(err, errlen, fmt, ap);
         va_end(ap);
@@ -153,6 +153,7 @@ static int in_open(struct pbin *in, const char *path, char *err, size_t errlen)
     long size;
 
     in->path = path ? path : "(null)";
+    in->size = 0;
     in->err = err;
     in->errlen = errlen;
     in->pos = 0;
@@ -599,7 +600,7 @@ static int tensor_check(struct pbin *in, const struct tmeta *m, const char *what
         if (m->raw_len != n * es)
             return in_fail(in, "%s: raw_data holds %llu bytes; %llu elements of %s need %llu", what,
                            (unsigned long long)m->raw_len, (unsigned long long)n,
-                           dtype_name(m->data_type), (unsigned long long)(n * es));
+                           dtype_name(m->data_type), (unsigned long long)n * es);
     } else if (sources == 0) {
         if (n > 0)
             return in_fail(in, "%s has dims but no data", what);
@@ -663,7 +664,7 @@ int snnrt_tensor_read(const char *path, struct snnrt_tensor *t, void *data, size
     struct tmeta m;
     char what[NAME_MAX_LEN + 16];
     char dbuf[256];
-    size_t numel, esize;
+    size_t numel = 0, esize = 1;
     int i;
 
     if (in_open(&in, path, err, errlen) != 0)
@@ -878,7 +879,7 @@ static int check_message(const unsigned char *p, size_t len, uint32_t forbid)
     size_t at = 0;
 
     while (at < len) {
-        uint64_t k = 0, v = 0;
+        uint64_t k = 0;
         int shift;
         int wt;
 
@@ -893,6 +894,8 @@ static int check_message(const unsigned char *p, size_t len, uint32_t forbid)
         if ((k >> 3) == 0 || (forbid && (k >> 3) == forbid))
             return -1;
         if (wt == WT_VARINT || wt == WT_LEN) {
+            uint64_t v = 0;
+
             for (shift = 0;; shift += 7) {
                 if (at == len || shift > 63)
                     return -1;
@@ -922,7 +925,6 @@ static int check_message(const unsigned char *p, size_t len, uint32_t forbid)
 static int param_check(const char *path, const struct snnrt_param *pa, size_t k, char *err,
                        size_t errlen)
 {
-    char dbuf[256];
     size_t n;
 
     if (!pa->name)
@@ -933,10 +935,13 @@ static int param_check(const char *path, const struct snnrt_param *pa, size_t k,
     if (dims_numel(pa->dims, pa->rank, &n) != 0)
         return fail(err, errlen, "%s: parameter '%s' has a bad shape (rank %d)", path, pa->name,
                     pa->rank);
-    if (n != pa->numel)
+    if (n != pa->numel) {
+        char dbuf[256];
+
         return fail(err, errlen, "%s: parameter '%s' has dims %s (%lu elements) but numel %lu",
                     path, pa->name, dims_str(pa->dims, pa->rank, dbuf, sizeof dbuf),
                     (unsigned long)n, (unsigned long)pa->numel);
+    }
     if (n > 0 && !pa->data)
         return fail(err, errlen, "%s: parameter '%s' has no data", path, pa->name);
     return 0;
@@ -1010,7 +1015,7 @@ static int load_initializer(struct load *L, uint64_t end)
     struct tmeta m;
     char what[NAME_MAX_LEN + 32];
     char fd[256], md[256];
-    size_t numel, esize, k;
+    size_t numel = 0, esize = 1, k;
     const struct snnrt_param *pa = NULL;
     int i;
 

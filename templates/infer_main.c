@@ -294,8 +294,8 @@ int main(int argc, char **argv)
     if (o.predictions && !out_pred)
         return fail("%s: the model has no Predict output, so there are no predictions to write",
                     o.predictions);
-    size_t count;
-    const char *first;
+    size_t count = 0;
+    const char *first = NULL;
     if (load(&o, &count, &first))
         return 1;
     size_t n = o.limit && (size_t)o.limit < count ? (size_t)o.limit : count;

@@ -194,7 +194,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         if (matches != 1)
             return usage_error(matches ? "option '%s' is ambiguous" : "unrecognized option '%s'",
                                a);
-        const char *v = NULL;
+        const char *v = ""; /* set below for every option that takes one */
         if (d->has_arg) {
             if (eq)
                 v = eq + 1;
@@ -205,7 +205,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         } else if (eq) {
             return usage_error("option '--%s' takes no argument", d->name);
         }
-        long n;
+        long n = 0;
         switch (d->id) {
         case OPT_DATA_DIR: o->data_dir = v; break;
         case OPT_TRAIN_IMAGES: o->train_images = v; break;
