@@ -53,6 +53,32 @@ static void zero(struct emitter *e, FILE *f, const char *indent, struct ir_value
     emit_printf(f, "%smemset(%s, 0, %zu * sizeof(float));\n", indent, P(e, r), n);
 }
 
+/* Does step node n run on a chunk of rows [n0, n1) of the batch (plan.c)? */
+static bool chunked(struct emitter *e, struct ir_node *n)
+{
+    return n->phase == IR_PH_STEP && (n->fwd ? e->g->chunk_bwd : e->g->chunk_fwd);
+}
+
+/* The start of a call of kernel k by node n: "k(" or, on chunks, "k_rows(n0, n1, ". */
+static const char *kcall(struct emitter *e, struct ir_node *n, const char *k)
+{
+    return chunked(e, n) ? arena_printf(e->g->arena, "%s_rows(n0, n1, ", k) : arena_printf(e->g->arena, "%s(", k);
+}
+
+/* Clears a per-step gradient before its first writer (its rows, on chunks). */
+static void zero_step(struct emitter *e, FILE *f, struct ir_node *b, struct ir_value *v)
+{
+    struct ir_value *r = ir_root(v);
+    if (r->storage == IR_ST_NONE)
+        return;
+    if (!chunked(e, b)) {
+        zero(e, f, ind(b), r);
+        return;
+    }
+    emit_printf(f, IND2 "memset(%s + (size_t)n0 * %zu, 0, (size_t)(n1 - n0) * %zu * sizeof(float));\n",
+                Pt(e, r), per_sample(r), per_sample(r));
+}
+
 /* ---------------------------------------------------------------- surrogate */
 
 static const char *surrogate(struct emitter *e, const struct ir_attrs *at)
@@ -161,14 +187,14 @@ static bool fwd_dense(struct emitter *e, struct ir_node *n)
                     N, K, O, ldw, bits, words_of(a), emit_float(e, alpha), bias, emit_float(e, beta),
                     par((double)N * O * 16));
         emit_call_comment(f, ind(n), n, bits ? "event-driven, spikes as bits" : "event-driven");
-        emit_printf(f, "%s%s(%s, %s, %s, %s);\n", ind(n), k, bits ? bits_at(e, a) : Pt(e, a), wr, c,
+        emit_printf(f, "%s%s%s, %s, %s, %s);\n", ind(n), kcall(e, n, k), bits ? bits_at(e, a) : Pt(e, a), wr, c,
                     Pt(e, n->out[0]));
         return true;
     }
     emit_printf(e->sec[SEC_DEFS], "SNN_GEMM(%s, %d, %d, %d, %d, 1, %d, %d, 0, %s, %d, %s, %d)m4_dnl\n", k, N, O,
                 K, K, ldw, O, emit_float(e, alpha), bias, emit_float(e, beta), par((double)N * O * K));
     emit_call_comment(f, ind(n), n, NULL);
-    emit_printf(f, "%s%s(%s, %s, %s, %s);\n", ind(n), k, Pt(e, a), wr, c, Pt(e, n->out[0]));
+    emit_printf(f, "%s%s%s, %s, %s, %s);\n", ind(n), kcall(e, n, k), Pt(e, a), wr, c, Pt(e, n->out[0]));
     return true;
 }
 
@@ -196,16 +222,27 @@ static bool bwd_dense(struct emitter *e, struct ir_node *b, bool overwrite)
         const char *k = emit_kname(e, b, "dx");
         emit_printf(e->sec[SEC_DEFS], "SNN_GEMM(%s, %d, %d, %d, %d, 1, %d, %d, %d, %s, 0, 1.0f, %d)m4_dnl\n", k, N,
                     K, O, O, ldw, K, !overwrite, emit_float(e, alpha), par((double)N * O * K));
-        emit_printf(f, "%s%s(%s, %s, NULL, %s);\n", ind(b), k, Pt(e, dy), wc, Pt(e, b->out[0]));
+        emit_printf(f, "%s%s%s, %s, NULL, %s);\n", ind(b), kcall(e, b, k), Pt(e, dy), wc, Pt(e, b->out[0]));
     }
+    /* The weight and bias gradients sum over rows: in the loop, step by step,
+     * or, when chunks of rows run the loop, after it from the records of dy
+     * and x, in the same order. */
+    int T = b->deferred ? e->g->set.num_steps : 1;
+    FILE *g = b->deferred ? e->sec[SEC_BONCE] : f;
+    const char *gi = b->deferred ? IND : ind(b);
+    const char *xp = b->deferred ? P(e, ir_root(a)->bits ? ir_root(a)->bits : ir_root(a))
+                                 : ir_root(a)->bits ? bits_at(e, a) : Pt(e, a);
+    const char *dyp = b->deferred ? P(e, ir_root(dy)) : Pt(e, dy);
+    if (b->deferred && (b->out[1] || b->out[2]))
+        emit_call_comment(g, gi, b, "weight gradient of every step, from the records");
     if (b->out[1] && n->event) { /* dW: one row per spike */
         bool bits = ir_root(a)->bits != NULL;
         struct ir_value *to = b->dwcopy ? b->dwcopy : b->out[1];
         int ldd = b->dwcopy ? b->ldw : O;
         const char *k = emit_kname(e, b, "dw");
-        emit_printf(e->sec[SEC_DEFS], "SNN_EVENT_DW(%s, %d, %d, %d, %d, %d, %d, %s, %d)m4_dnl\n", k, N, K, O, ldd,
-                    bits, words_of(a), emit_float(e, alpha), par((double)N * O * 16));
-        emit_printf(f, "%s%s(%s, %s, %s);\n", ind(b), k, bits ? bits_at(e, a) : Pt(e, a), Pt(e, dy), P(e, to));
+        emit_printf(e->sec[SEC_DEFS], "SNN_EVENT_DW(%s, %d, %d, %d, %d, %d, %d, %d, %s, %d)m4_dnl\n", k, T, N, K, O,
+                    ldd, bits, words_of(a), emit_float(e, alpha), par((double)T * N * O * 16));
+        emit_printf(g, "%s%s(%s, %s, %s);\n", gi, k, xp, dyp, P(e, to));
         if (b->dwcopy) { /* rows [K][ldd], cleared before the loop, added to dW [O][K] after it */
             FILE *pre = loop ? e->sec[SEC_BPRE] : f, *post = loop ? e->sec[SEC_BONCE] : f;
             zero(e, pre, loop ? IND : ind(b), b->dwcopy);
@@ -217,20 +254,20 @@ static bool bwd_dense(struct emitter *e, struct ir_node *b, bool overwrite)
         }
     } else if (b->out[1]) { /* dW += alpha dy^T a */
         const char *k = emit_kname(e, b, "dw");
+        size_t xs = ir_root(a)->numel, ys = ir_root(dy)->numel; /* per step, in the records */
         if (tb) /* dW [O][K]: A(o,n) = dy[n][o], B(n,k) = a[n][k] */
-            emit_printf(e->sec[SEC_DEFS], "SNN_GEMM(%s, %d, %d, %d, 1, %d, %d, %d, 1, %s, 0, 1.0f, %d)m4_dnl\n", k,
-                        O, K, N, O, K, K, emit_float(e, alpha), par((double)N * O * K));
+            emit_printf(e->sec[SEC_DEFS], "SNN_GEMM_STEPS(%s, %d, %d, %d, %d, 1, %d, %d, %d, %s, %zu, %zu, %d)m4_dnl\n",
+                        k, T, O, K, N, O, K, K, emit_float(e, alpha), ys, xs, par((double)T * N * O * K));
         else /* dW [K][O]: A(k,n) = a[n][k], B(n,o) = dy[n][o] */
-            emit_printf(e->sec[SEC_DEFS], "SNN_GEMM(%s, %d, %d, %d, 1, %d, %d, %d, 1, %s, 0, 1.0f, %d)m4_dnl\n", k,
-                        K, O, N, K, O, O, emit_float(e, alpha), par((double)N * O * K));
-        emit_printf(f, "%s%s(%s, %s, NULL, %s);\n", ind(b), k, tb ? Pt(e, dy) : Pt(e, a), tb ? Pt(e, a) : Pt(e, dy),
-                    P(e, b->out[1]));
+            emit_printf(e->sec[SEC_DEFS], "SNN_GEMM_STEPS(%s, %d, %d, %d, %d, 1, %d, %d, %d, %s, %zu, %zu, %d)m4_dnl\n",
+                        k, T, K, O, N, K, O, O, emit_float(e, alpha), xs, ys, par((double)T * N * O * K));
+        emit_printf(g, "%s%s(%s, %s, %s);\n", gi, k, tb ? dyp : xp, tb ? xp : dyp, P(e, b->out[1]));
     }
     if (b->out[2] && bias) {
         const char *k = emit_kname(e, b, "dbias");
-        emit_printf(e->sec[SEC_DEFS], "SNN_BIAS_BACKWARD(%s, %d, %d, %d, <<<%s>>>)m4_dnl\n", k, N, O, bias,
+        emit_printf(e->sec[SEC_DEFS], "SNN_BIAS_BACKWARD(%s, %d, %d, %d, %d, <<<%s>>>)m4_dnl\n", k, T, N, O, bias,
                     factor(e, beta));
-        emit_printf(f, "%s%s(%s, %s);\n", ind(b), k, Pt(e, dy), P(e, b->out[2]));
+        emit_printf(g, "%s%s(%s, %s);\n", gi, k, dyp, P(e, b->out[2]));
     }
     return true;
 }
@@ -250,7 +287,7 @@ static void pack_bits(struct emitter *e, struct ir_node *n)
                     words_of(v));
         FILE *f = body(e, n);
         emit_call_comment(f, ind(n), n, "spikes as bits");
-        emit_printf(f, "%s%s(%s, (snn_bits *)(%s));\n", ind(n), k, Pt(e, v), Pt(e, v->bits));
+        emit_printf(f, "%s%s%s, (snn_bits *)(%s));\n", ind(n), kcall(e, n, k), Pt(e, v), Pt(e, v->bits));
     }
 }
 
@@ -283,11 +320,11 @@ static bool fwd_binary(struct emitter *e, struct ir_node *n)
     const char *op = n->op == IR_OP_ADD ? "+" : n->op == IR_OP_SUB ? "-" : "*";
     const char *k = emit_kname(e, n, "forward");
     struct ir_value *y = n->out[0];
-    emit_printf(e->sec[SEC_DEFS], "SNN_BINARY_FORWARD(%s, %zu, %s, <<<%s>>>, <<<%s>>>)m4_dnl\n", k, y->numel,
-                op, bcast_index(e, n->in[0], y), bcast_index(e, n->in[1], y));
+    emit_printf(e->sec[SEC_DEFS], "SNN_BINARY_FORWARD(%s, %zu, %s, <<<%s>>>, <<<%s>>>, %zu)m4_dnl\n", k, y->numel,
+                op, bcast_index(e, n->in[0], y), bcast_index(e, n->in[1], y), per_sample(y));
     FILE *f = body(e, n);
     emit_call_comment(f, ind(n), n, NULL);
-    emit_printf(f, "%s%s(%s, %s, %s);\n", ind(n), k, Pt(e, n->in[0]), Pt(e, n->in[1]), Pt(e, y));
+    emit_printf(f, "%s%s%s, %s, %s);\n", ind(n), kcall(e, n, k), Pt(e, n->in[0]), Pt(e, n->in[1]), Pt(e, y));
     return true;
 }
 
@@ -297,11 +334,11 @@ static bool bwd_binary(struct emitter *e, struct ir_node *b)
     int op = n->op == IR_OP_ADD ? 0 : n->op == IR_OP_SUB ? 1 : 2;
     const char *k = emit_kname(e, b, "backward");
     struct ir_value *y = n->out[0];
-    emit_printf(e->sec[SEC_DEFS], "SNN_BINARY_BACKWARD(%s, %zu, %d, <<<%s>>>, <<<%s>>>)m4_dnl\n", k,
-                y->numel, op, bcast_index(e, n->in[0], y), bcast_index(e, n->in[1], y));
+    emit_printf(e->sec[SEC_DEFS], "SNN_BINARY_BACKWARD(%s, %zu, %d, <<<%s>>>, <<<%s>>>, %zu)m4_dnl\n", k,
+                y->numel, op, bcast_index(e, n->in[0], y), bcast_index(e, n->in[1], y), per_sample(y));
     FILE *f = bbody(e, b);
     emit_call_comment(f, ind(b), b, "backward");
-    emit_printf(f, "%s%s(%s, %s, %s, %s, %s);\n", ind(b), k, op == 2 ? Pt(e, n->in[0]) : "NULL",
+    emit_printf(f, "%s%s%s, %s, %s, %s, %s);\n", ind(b), kcall(e, b, k), op == 2 ? Pt(e, n->in[0]) : "NULL",
                 op == 2 ? Pt(e, n->in[1]) : "NULL", Pt(e, b->in[0]), Pt(e, b->out[0]), Pt(e, b->out[1]));
     return true;
 }
@@ -309,20 +346,23 @@ static bool bwd_binary(struct emitter *e, struct ir_node *b)
 static bool fwd_relu(struct emitter *e, struct ir_node *n)
 {
     const char *k = emit_kname(e, n, "forward");
-    emit_printf(e->sec[SEC_DEFS], "SNN_RELU_FORWARD(%s, %zu)m4_dnl\n", k, n->out[0]->numel);
+    emit_printf(e->sec[SEC_DEFS], "SNN_RELU_FORWARD(%s, %zu, %zu)m4_dnl\n", k, n->out[0]->numel,
+                per_sample(n->out[0]));
     FILE *f = body(e, n);
     emit_call_comment(f, ind(n), n, NULL);
-    emit_printf(f, "%s%s(%s, %s);\n", ind(n), k, Pt(e, n->in[0]), Pt(e, n->out[0]));
+    emit_printf(f, "%s%s%s, %s);\n", ind(n), kcall(e, n, k), Pt(e, n->in[0]), Pt(e, n->out[0]));
     return true;
 }
 
 static bool bwd_relu(struct emitter *e, struct ir_node *b)
 {
     const char *k = emit_kname(e, b, "backward");
-    emit_printf(e->sec[SEC_DEFS], "SNN_RELU_BACKWARD(%s, %zu)m4_dnl\n", k, b->fwd->out[0]->numel);
+    emit_printf(e->sec[SEC_DEFS], "SNN_RELU_BACKWARD(%s, %zu, %zu)m4_dnl\n", k, b->fwd->out[0]->numel,
+                per_sample(b->fwd->out[0]));
     FILE *f = bbody(e, b);
     emit_call_comment(f, ind(b), b, "backward");
-    emit_printf(f, "%s%s(%s, %s, %s);\n", ind(b), k, Pt(e, b->fwd->in[0]), Pt(e, b->in[0]), Pt(e, b->out[0]));
+    emit_printf(f, "%s%s%s, %s, %s);\n", ind(b), kcall(e, b, k), Pt(e, b->fwd->in[0]), Pt(e, b->in[0]),
+                Pt(e, b->out[0]));
     return true;
 }
 
@@ -362,12 +402,19 @@ static bool fwd_leaky(struct emitter *e, struct ir_node *n)
                 words_of(x), par((double)x->numel * 8));
     zero(e, e->sec[SEC_PRE], IND, n->aux[0]);
     emit_call_comment(e->sec[SEC_STEP], IND2, n, bits ? "spikes also as bits" : NULL);
-    emit_printf(e->sec[SEC_STEP], IND2 "%s(%s, %s, %s, %s, %s, %s, %s);\n", k, Pt(e, x), P(e, n->aux[0]),
+    emit_printf(e->sec[SEC_STEP], IND2 "%s%s, %s, %s, %s, %s, %s, %s);\n", kcall(e, n, k), Pt(e, x), P(e, n->aux[0]),
                 Pt(e, mem), Pt(e, spk), bits_arg(e, spk), beta, thr);
     return true;
 }
 
-static bool bwd_leaky(struct emitter *e, struct ir_node *b)
+/* How a backward kernel writes din: 0 not at all, 1 added, 2 stored (the
+ * first writer of a gradient cleared for it, emit_ops). */
+static int din_mode(struct ir_value *din, bool overwrite)
+{
+    return !present(din) ? 0 : overwrite ? 2 : 1;
+}
+
+static bool bwd_leaky(struct emitter *e, struct ir_node *b, bool overwrite)
 {
     struct ir_node *n = b->fwd;
     struct ir_value *x = n->in[0];
@@ -383,11 +430,11 @@ static bool bwd_leaky(struct emitter *e, struct ir_node *b)
     emit_printf(e->sec[SEC_DEFS],
                 "SNN_LEAKY_BACKWARD(%s, %d, %zu, %d, %s, %s, <<<%s>>>, %d, %d, %d, %d, %d, %d)m4_dnl\n", k,
                 batch_of(x), per_sample(x), (int)n->at.reset, bi, ti, surrogate(e, &n->at), b->out[1] != NULL,
-                b->out[2] != NULL, present(b->in[0]), present(b->in[1]), present(b->out[0]),
+                b->out[2] != NULL, present(b->in[0]), present(b->in[1]), din_mode(b->out[0], overwrite),
                 !learn && par((double)x->numel * 8));
     zero(e, e->sec[SEC_BPRE], IND, b->aux[0]);
     emit_call_comment(e->sec[SEC_BSTEP], IND2, b, "backward through time");
-    emit_printf(e->sec[SEC_BSTEP], IND2 "%s(t, %s, %s, %s, %s, %s, %s, %s, %s, %s);\n", k, P(e, n->out[1]),
+    emit_printf(e->sec[SEC_BSTEP], IND2 "%st, %s, %s, %s, %s, %s, %s, %s, %s, %s);\n", kcall(e, b, k), P(e, n->out[1]),
                 Pt(e, b->in[0]), Pt(e, b->in[1]), Pt(e, b->out[0]), P(e, b->aux[0]), beta, thr,
                 P(e, b->out[1]), P(e, b->out[2]));
     return true;
@@ -405,12 +452,12 @@ static bool fwd_synaptic(struct emitter *e, struct ir_node *n)
     zero(e, e->sec[SEC_PRE], IND, n->aux[0]);
     zero(e, e->sec[SEC_PRE], IND, n->aux[1]);
     emit_call_comment(e->sec[SEC_STEP], IND2, n, bits ? "spikes also as bits" : NULL);
-    emit_printf(e->sec[SEC_STEP], IND2 "%s(%s, %s, %s, %s, %s, %s, %s);\n", k, Pt(e, x), P(e, n->aux[0]),
+    emit_printf(e->sec[SEC_STEP], IND2 "%s%s, %s, %s, %s, %s, %s, %s);\n", kcall(e, n, k), Pt(e, x), P(e, n->aux[0]),
                 P(e, n->aux[1]), Pt(e, n->out[2]), Pt(e, n->out[1]), Pt(e, spk), bits_arg(e, spk));
     return true;
 }
 
-static bool bwd_synaptic(struct emitter *e, struct ir_node *b)
+static bool bwd_synaptic(struct emitter *e, struct ir_node *b, bool overwrite)
 {
     struct ir_node *n = b->fwd;
     struct ir_value *x = n->in[0];
@@ -419,12 +466,12 @@ static bool bwd_synaptic(struct emitter *e, struct ir_node *b)
                 "SNN_SYNAPTIC_BACKWARD(%s, %d, %zu, %d, %s, %s, %s, <<<%s>>>, %d, %d, %d, %d, %d)m4_dnl\n", k,
                 batch_of(x), per_sample(x), (int)n->at.reset, emit_float(e, n->at.syn_decay),
                 emit_float(e, n->at.decay), emit_float(e, n->at.threshold), surrogate(e, &n->at),
-                present(b->in[0]), present(b->in[1]), present(b->in[2]), present(b->out[0]),
+                present(b->in[0]), present(b->in[1]), present(b->in[2]), din_mode(b->out[0], overwrite),
                 par((double)x->numel * 8));
     zero(e, e->sec[SEC_BPRE], IND, b->aux[0]);
     zero(e, e->sec[SEC_BPRE], IND, b->aux[1]);
     emit_call_comment(e->sec[SEC_BSTEP], IND2, b, "backward through time");
-    emit_printf(e->sec[SEC_BSTEP], IND2 "%s(t, %s, %s, %s, %s, %s, %s, %s);\n", k, P(e, n->out[2]),
+    emit_printf(e->sec[SEC_BSTEP], IND2 "%st, %s, %s, %s, %s, %s, %s, %s);\n", kcall(e, b, k), P(e, n->out[2]),
                 Pt(e, b->in[0]), Pt(e, b->in[1]), Pt(e, b->in[2]), Pt(e, b->out[0]), P(e, b->aux[0]),
                 P(e, b->aux[1]));
     return true;
@@ -439,23 +486,23 @@ static bool fwd_msleaky(struct emitter *e, struct ir_node *n)
                 n->at.max_strength, present(n->out[1]), present(n->out[0]), par((double)x->numel * 8));
     zero(e, e->sec[SEC_PRE], IND, n->aux[0]);
     emit_call_comment(e->sec[SEC_STEP], IND2, n, NULL);
-    emit_printf(e->sec[SEC_STEP], IND2 "%s(%s, %s, %s, %s);\n", k, Pt(e, x), P(e, n->aux[0]),
+    emit_printf(e->sec[SEC_STEP], IND2 "%s%s, %s, %s, %s);\n", kcall(e, n, k), Pt(e, x), P(e, n->aux[0]),
                 Pt(e, n->out[1]), Pt(e, n->out[0]));
     return true;
 }
 
-static bool bwd_msleaky(struct emitter *e, struct ir_node *b)
+static bool bwd_msleaky(struct emitter *e, struct ir_node *b, bool overwrite)
 {
     struct ir_node *n = b->fwd;
     struct ir_value *x = n->in[0];
     const char *k = emit_kname(e, b, "backward");
     emit_printf(e->sec[SEC_DEFS], "SNN_MSLEAKY_BACKWARD(%s, %d, %zu, %s, %s, %d, %d, %d, %d, %d)m4_dnl\n", k,
                 batch_of(x), per_sample(x), emit_float(e, n->at.decay), emit_float(e, n->at.threshold),
-                n->at.max_strength, present(b->in[0]), present(b->in[1]), present(b->out[0]),
+                n->at.max_strength, present(b->in[0]), present(b->in[1]), din_mode(b->out[0], overwrite),
                 par((double)x->numel * 8));
     zero(e, e->sec[SEC_BPRE], IND, b->aux[0]);
     emit_call_comment(e->sec[SEC_BSTEP], IND2, b, "backward through time");
-    emit_printf(e->sec[SEC_BSTEP], IND2 "%s(t, %s, %s, %s, %s, %s, %s);\n", k, P(e, n->out[1]),
+    emit_printf(e->sec[SEC_BSTEP], IND2 "%st, %s, %s, %s, %s, %s, %s);\n", kcall(e, b, k), P(e, n->out[1]),
                 P(e, n->out[0]), Pt(e, b->in[0]), Pt(e, b->in[1]), Pt(e, b->out[0]), P(e, b->aux[0]));
     return true;
 }
@@ -488,11 +535,18 @@ static bool fwd_latency(struct emitter *e, struct ir_node *n, struct diag *d)
                 emit_float(e, at->lat_threshold), emit_float(e, at->first_spike_time),
                 emit_float(e, (float)((double)at->lat_threshold + (double)at->epsilon)),
                 emit_float(e, (float)-tau), emit_float(e, (float)(-tau * ((double)at->lat_threshold - 1.0))));
-    emit_printf(e->sec[SEC_DEFS], "SNN_LATENCY_STEP(%s, %zu)m4_dnl\n", ks, n->in[0]->numel);
     emit_call_comment(e->sec[SEC_PRE], IND, n, "spike times");
     emit_printf(e->sec[SEC_PRE], IND "if (%s(%s, %s))\n" IND2 "return -1;\n", k, P(e, n->in[0]),
                 P(e, n->aux[0]));
     emit_call_comment(e->sec[SEC_STEP], IND2, n, NULL);
+    if (chunked(e, n)) { /* an instance for one chunk of rows */
+        size_t m = per_sample(n->in[0]);
+        emit_printf(e->sec[SEC_DEFS], "SNN_LATENCY_STEP(%s, %zu)m4_dnl\n", ks, (size_t)e->g->chunk_rows * m);
+        emit_printf(e->sec[SEC_STEP], IND2 "%s(t, %s + (size_t)n0 * %zu, %s + (size_t)n0 * %zu);\n", ks,
+                    P(e, n->aux[0]), m, Pt(e, n->out[0]), m);
+        return true;
+    }
+    emit_printf(e->sec[SEC_DEFS], "SNN_LATENCY_STEP(%s, %zu)m4_dnl\n", ks, n->in[0]->numel);
     emit_printf(e->sec[SEC_STEP], IND2 "%s(t, %s, %s);\n", ks, P(e, n->aux[0]), Pt(e, n->out[0]));
     return true;
 }
@@ -504,34 +558,40 @@ static void fill(struct emitter *e, FILE *f, struct ir_value *v, const char *val
     emit_printf(f, IND "for (int i = 0; i < %zu; i++)\n" IND2 "%s[i] = %s;\n", v->numel, P(e, v), value);
 }
 
-static const char *sum_step(struct emitter *e, struct ir_node *n, size_t numel)
+/* A per-element kernel of a temporal value x: its size and its row length. */
+static const char *sizes(struct emitter *e, struct ir_value *x)
+{
+    return arena_printf(e->g->arena, "%zu, %zu", x->numel, per_sample(x));
+}
+
+static const char *sum_step(struct emitter *e, struct ir_node *n, struct ir_value *x)
 {
     const char *k = emit_kname(e, n, "sum");
-    emit_printf(e->sec[SEC_DEFS], "SNN_SUM_STEP(%s, %zu)m4_dnl\n", k, numel);
-    return k;
+    emit_printf(e->sec[SEC_DEFS], "SNN_SUM_STEP(%s, %s)m4_dnl\n", k, sizes(e, x));
+    return kcall(e, n, k);
 }
 
 static bool fwd_spike_count(struct emitter *e, struct ir_node *n)
 {
-    const char *k = sum_step(e, n, n->in[0]->numel);
+    const char *k = sum_step(e, n, n->in[0]);
     zero(e, e->sec[SEC_PRE], IND, n->out[0]);
     emit_call_comment(e->sec[SEC_STEP], IND2, n, NULL);
-    emit_printf(e->sec[SEC_STEP], IND2 "%s(%s, %s);\n", k, Pt(e, n->in[0]), P(e, n->out[0]));
+    emit_printf(e->sec[SEC_STEP], IND2 "%s%s, %s);\n", k, Pt(e, n->in[0]), P(e, n->out[0]));
     return true;
 }
 
-static const char *broadcast_bwd(struct emitter *e, struct ir_node *b, size_t numel)
+static const char *broadcast_bwd(struct emitter *e, struct ir_node *b, struct ir_value *x)
 {
     const char *k = emit_kname(e, b, "backward");
-    emit_printf(e->sec[SEC_DEFS], "SNN_BROADCAST_BACKWARD(%s, %zu)m4_dnl\n", k, numel);
-    return k;
+    emit_printf(e->sec[SEC_DEFS], "SNN_BROADCAST_BACKWARD(%s, %s)m4_dnl\n", k, sizes(e, x));
+    return kcall(e, b, k);
 }
 
 static bool bwd_spike_count(struct emitter *e, struct ir_node *b)
 {
-    const char *k = broadcast_bwd(e, b, b->fwd->in[0]->numel);
+    const char *k = broadcast_bwd(e, b, b->fwd->in[0]);
     emit_call_comment(e->sec[SEC_BSTEP], IND2, b, "backward");
-    emit_printf(e->sec[SEC_BSTEP], IND2 "%s(%s, %s);\n", k, P(e, b->in[0]), Pt(e, b->out[0]));
+    emit_printf(e->sec[SEC_BSTEP], IND2 "%s%s, %s);\n", k, P(e, b->in[0]), Pt(e, b->out[0]));
     return true;
 }
 
@@ -544,20 +604,20 @@ static bool fwd_predict(struct emitter *e, struct ir_node *n)
     switch (n->at.rule) {
     case IR_PRED_COUNT:
     case IR_PRED_MEMBRANE_SUM:
-        k = sum_step(e, n, x->numel);
+        k = sum_step(e, n, x);
         zero(e, e->sec[SEC_PRE], IND, acc);
-        emit_printf(s, IND2 "%s(%s, %s);\n", k, Pt(e, x), P(e, acc));
+        emit_printf(s, IND2 "%s%s, %s);\n", k, Pt(e, x), P(e, acc));
         break;
     case IR_PRED_MEMBRANE_MAX:
         k = emit_kname(e, n, "max");
-        emit_printf(e->sec[SEC_DEFS], "SNN_MAX_STEP(%s, %zu)m4_dnl\n", k, x->numel);
-        emit_printf(s, IND2 "%s(t, %s, %s);\n", k, Pt(e, x), P(e, acc));
+        emit_printf(e->sec[SEC_DEFS], "SNN_MAX_STEP(%s, %s)m4_dnl\n", k, sizes(e, x));
+        emit_printf(s, IND2 "%st, %s, %s);\n", kcall(e, n, k), Pt(e, x), P(e, acc));
         break;
     case IR_PRED_FIRST_SPIKE:
         k = emit_kname(e, n, "first");
-        emit_printf(e->sec[SEC_DEFS], "SNN_FIRST_STEP(%s, %zu)m4_dnl\n", k, x->numel);
+        emit_printf(e->sec[SEC_DEFS], "SNN_FIRST_STEP(%s, %s)m4_dnl\n", k, sizes(e, x));
         fill(e, e->sec[SEC_PRE], acc, "-1.0f");
-        emit_printf(s, IND2 "%s(t, %s, %s);\n", k, Pt(e, x), P(e, acc));
+        emit_printf(s, IND2 "%st, %s, %s);\n", kcall(e, n, k), Pt(e, x), P(e, acc));
         break;
     }
     k = emit_kname(e, n, "finish");
@@ -592,6 +652,19 @@ static void targets(const struct ir_node *n, int T, float *on, float *off)
     *off = a > b && b < 0.0f ? 0.0f : b;
 }
 
+/* On chunks, a loss summed over the batch at each step keeps each row's
+ * term (its last aux, plan.c); after the loop they are summed in the order
+ * of the whole-batch code. */
+static void terms_sum(struct emitter *e, struct ir_node *n, int count, const char *div)
+{
+    if (!chunked(e, n))
+        return;
+    const char *k = emit_kname(e, n, "terms");
+    emit_printf(e->sec[SEC_DEFS], "SNN_TERMS_SUM(%s, %d, %d, <<<%s>>>)m4_dnl\n", k, e->g->set.num_steps, count, div);
+    emit_call_comment(e->sec[SEC_POST], IND, n, "the rows' terms, summed");
+    emit_printf(e->sec[SEC_POST], IND "%s(%s, %s);\n", k, P(e, n->aux[n->naux - 1]), P(e, n->out[0]));
+}
+
 static bool fwd_loss(struct emitter *e, struct ir_node *n)
 {
     struct ir_value *z = n->in[0], *y = n->in[1], *loss = n->out[0];
@@ -612,7 +685,11 @@ static bool fwd_loss(struct emitter *e, struct ir_node *n)
     case IR_OP_CE_RATE_LOSS:
         k = emit_kname(e, n, "step");
         emit_printf(e->sec[SEC_DEFS], "SNN_CE_STEP(%s, %d, %d)m4_dnl\n", k, N, C);
-        emit_printf(s, IND2 "%s(%s, %s, %s);\n", k, Pt(e, z), P(e, y), P(e, loss));
+        if (chunked(e, n)) /* each row's term, summed after the loop */
+            emit_printf(s, IND2 "%s%s, %s, %s);\n", kcall(e, n, k), Pt(e, z), P(e, y), Pt(e, n->aux[n->naux - 1]));
+        else
+            emit_printf(s, IND2 "%s(%s, %s, %s);\n", k, Pt(e, z), P(e, y), P(e, loss));
+        terms_sum(e, n, N, arena_printf(e->g->arena, "%d", N));
         if (n->op == IR_OP_CE_RATE_LOSS)
             emit_printf(post, IND "%s[0] /= (float)%d; /* mean over steps */\n", P(e, loss), T);
         break;
@@ -620,14 +697,18 @@ static bool fwd_loss(struct emitter *e, struct ir_node *n)
         k = emit_kname(e, n, "step");
         emit_printf(e->sec[SEC_DEFS], "SNN_MSE_STEP(%s, %d, %d, %s, %s)m4_dnl\n", k, N, C, emit_float(e, on),
                     emit_float(e, off));
-        emit_printf(s, IND2 "%s(%s, %s, %s);\n", k, Pt(e, z), P(e, y), P(e, loss));
+        if (chunked(e, n))
+            emit_printf(s, IND2 "%s%s, %s, %s);\n", kcall(e, n, k), Pt(e, z), P(e, y), Pt(e, n->aux[n->naux - 1]));
+        else
+            emit_printf(s, IND2 "%s(%s, %s, %s);\n", k, Pt(e, z), P(e, y), P(e, loss));
+        terms_sum(e, n, N * C, arena_printf(e->g->arena, "%d * %d", N, C));
         emit_printf(post, IND "%s[0] /= (float)%d; /* mean over steps */\n", P(e, loss), T);
         break;
     case IR_OP_CE_COUNT_LOSS:
     case IR_OP_MSE_COUNT_LOSS:
-        k = sum_step(e, n, z->numel);
+        k = sum_step(e, n, z);
         zero(e, e->sec[SEC_PRE], IND, n->aux[0]);
-        emit_printf(s, IND2 "%s(%s, %s);\n", k, Pt(e, z), P(e, n->aux[0]));
+        emit_printf(s, IND2 "%s%s, %s);\n", k, Pt(e, z), P(e, n->aux[0]));
         k = emit_kname(e, n, "finish");
         if (n->op == IR_OP_CE_COUNT_LOSS)
             emit_printf(e->sec[SEC_DEFS], "SNN_CE_FINISH(%s, %d, %d, %s)m4_dnl\n", k, N, C,
@@ -640,8 +721,8 @@ static bool fwd_loss(struct emitter *e, struct ir_node *n)
         break;
     case IR_OP_CE_MAX_MEM_LOSS:
         k = emit_kname(e, n, "max");
-        emit_printf(e->sec[SEC_DEFS], "SNN_ARGMAX_STEP(%s, %zu)m4_dnl\n", k, z->numel);
-        emit_printf(s, IND2 "%s(t, %s, %s, %s);\n", k, Pt(e, z), P(e, n->aux[0]), P(e, n->aux[1]));
+        emit_printf(e->sec[SEC_DEFS], "SNN_ARGMAX_STEP(%s, %s)m4_dnl\n", k, sizes(e, z));
+        emit_printf(s, IND2 "%st, %s, %s, %s);\n", kcall(e, n, k), Pt(e, z), P(e, n->aux[0]), P(e, n->aux[1]));
         k = emit_kname(e, n, "finish");
         emit_printf(e->sec[SEC_DEFS], "SNN_CE_FINISH(%s, %d, %d, %s)m4_dnl\n", k, N, C,
                     emit_float(e, (float)(1.0 / N)));
@@ -650,9 +731,9 @@ static bool fwd_loss(struct emitter *e, struct ir_node *n)
         break;
     case IR_OP_CE_TEMPORAL_LOSS:
         k = emit_kname(e, n, "first");
-        emit_printf(e->sec[SEC_DEFS], "SNN_FIRST_STEP(%s, %zu)m4_dnl\n", k, z->numel);
+        emit_printf(e->sec[SEC_DEFS], "SNN_FIRST_STEP(%s, %s)m4_dnl\n", k, sizes(e, z));
         fill(e, e->sec[SEC_PRE], n->aux[0], "-1.0f");
-        emit_printf(s, IND2 "%s(t, %s, %s);\n", k, Pt(e, z), P(e, n->aux[0]));
+        emit_printf(s, IND2 "%st, %s, %s);\n", kcall(e, n, k), Pt(e, z), P(e, n->aux[0]));
         k = emit_kname(e, n, "finish");
         emit_printf(e->sec[SEC_DEFS], "SNN_TEMPORAL_FINISH(%s, %d, %d, %d, %d)m4_dnl\n", k, N, C, T,
                     n->at.reciprocal);
@@ -680,24 +761,24 @@ static bool bwd_loss(struct emitter *e, struct ir_node *b)
     case IR_OP_CE_RATE_LOSS:
         emit_printf(e->sec[SEC_DEFS], "SNN_CE_STEP_BACKWARD(%s, %d, %d, %s)m4_dnl\n", k, N, C,
                     emit_float(e, (float)(n->op == IR_OP_CE_RATE_LOSS ? 1.0 / ((double)N * T) : 1.0 / N)));
-        emit_printf(s, IND2 "%s(%s, %s, %s);\n", k, Pt(e, z), P(e, y), Pt(e, b->out[0]));
+        emit_printf(s, IND2 "%s%s, %s, %s);\n", kcall(e, b, k), Pt(e, z), P(e, y), Pt(e, b->out[0]));
         break;
     case IR_OP_MSE_MEMBRANE_LOSS:
         emit_printf(e->sec[SEC_DEFS], "SNN_MSE_STEP_BACKWARD(%s, %d, %d, %s, %s, %s)m4_dnl\n", k, N, C,
                     emit_float(e, on), emit_float(e, off), emit_float(e, (float)(1.0 / ((double)N * C * T))));
-        emit_printf(s, IND2 "%s(%s, %s, %s);\n", k, Pt(e, z), P(e, y), Pt(e, b->out[0]));
+        emit_printf(s, IND2 "%s%s, %s, %s);\n", kcall(e, b, k), Pt(e, z), P(e, y), Pt(e, b->out[0]));
         break;
     case IR_OP_CE_COUNT_LOSS:
     case IR_OP_MSE_COUNT_LOSS:
-        k = broadcast_bwd(e, b, z->numel);
-        emit_printf(s, IND2 "%s(%s, %s);\n", k, P(e, n->aux[1]), Pt(e, b->out[0]));
+        k = broadcast_bwd(e, b, z);
+        emit_printf(s, IND2 "%s%s, %s);\n", k, P(e, n->aux[1]), Pt(e, b->out[0]));
         break;
     case IR_OP_CE_MAX_MEM_LOSS:
     case IR_OP_CE_TEMPORAL_LOSS: {
-        emit_printf(e->sec[SEC_DEFS], "SNN_AT_STEP_BACKWARD(%s, %zu)m4_dnl\n", k, z->numel);
+        emit_printf(e->sec[SEC_DEFS], "SNN_AT_STEP_BACKWARD(%s, %s)m4_dnl\n", k, sizes(e, z));
         bool mx = n->op == IR_OP_CE_MAX_MEM_LOSS;
-        emit_printf(s, IND2 "%s(t, %s, %s, %s);\n", k, P(e, n->aux[mx ? 1 : 0]), P(e, n->aux[mx ? 2 : 1]),
-                    Pt(e, b->out[0]));
+        emit_printf(s, IND2 "%st, %s, %s, %s);\n", kcall(e, b, k), P(e, n->aux[mx ? 1 : 0]),
+                    P(e, n->aux[mx ? 2 : 1]), Pt(e, b->out[0]));
         break;
     }
     default:
@@ -776,11 +857,11 @@ static bool emit_backward(struct emitter *e, struct ir_node *b, bool overwrite, 
     case IR_OP_AVGPOOL:
         return emit_conv_backward(e, b, d);
     case IR_OP_LEAKY:
-        return bwd_leaky(e, b);
+        return bwd_leaky(e, b, overwrite);
     case IR_OP_SYNAPTIC:
-        return bwd_synaptic(e, b);
+        return bwd_synaptic(e, b, overwrite);
     case IR_OP_MS_LEAKY:
-        return bwd_msleaky(e, b);
+        return bwd_msleaky(e, b, overwrite);
     case IR_OP_SPIKE_COUNT:
         return bwd_spike_count(e, b);
     case IR_OP_CE_MEMBRANE_LOSS:
@@ -841,12 +922,16 @@ bool emit_ops(struct emitter *e, struct diag *d)
             if (!r || r->storage == IR_ST_EXTERN || r->storage == IR_ST_NONE || cleared[r->id])
                 continue;
             cleared[r->id] = true;
-            if (b->phase == IR_PH_STEP && r->storage != IR_ST_STEP)
+            /* products and neurons write all of din at each call: their
+             * first writer stores, unless it is a sum over the steps */
+            bool full = k == 0 && (b->op == IR_OP_GEMM || b->op == IR_OP_MATMUL || b->op == IR_OP_LEAKY ||
+                                   b->op == IR_OP_SYNAPTIC || b->op == IR_OP_MS_LEAKY);
+            if (full && (b->phase != IR_PH_STEP || r->storage != IR_ST_ONCE))
+                overwrite = true;
+            else if (b->phase == IR_PH_STEP && r->storage != IR_ST_STEP)
                 zero(e, e->sec[SEC_BPRE], IND, r);
-            else if (k == 0 && (b->op == IR_OP_GEMM || b->op == IR_OP_MATMUL))
-                overwrite = true; /* a product writes all of dx: no need to clear it */
             else
-                zero(e, bbody(e, b), ind(b), r);
+                zero_step(e, bbody(e, b), b, r);
         }
         if (!emit_backward(e, b, overwrite, d))
             return false;

@@ -159,6 +159,7 @@ struct ir_node {
     struct ir_value *wcopy, *dwcopy;
     int ldw;
     bool wcopy_once; /* constant weights (inference): copied at the first call only */
+    bool deferred;   /* backward of a step product: dW, dbias after the reverse loop */
 };
 
 struct ir_settings {
@@ -188,6 +189,11 @@ struct ir_graph {
     const void *proto; /* the Onnx__ModelProto it came from (owned by the caller) */
     bool training;  /* autodiff ran */
     bool formed;    /* plan.c chose the kernel forms */
+    /* Row chunks (plan.c): the time loops run chunk by chunk of chunk_rows
+     * batch rows, each chunk through every step, when every step kernel of
+     * the pass works row by row (0: whole batches, step by step). */
+    int chunk_rows;
+    bool chunk_fwd, chunk_bwd;
     size_t arena_floats;
 };
 

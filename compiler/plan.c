@@ -255,6 +255,154 @@ static void choose_bits(struct ir_graph *g)
     }
 }
 
+/* ---------------------------------------------------------------- chunks */
+
+static bool rowwise(const struct ir_graph *g, const struct ir_value *v)
+{
+    return v && v->batched && v->dims[0] == g->set.batch_size;
+}
+
+/* Does forward node n's step kernel work row by row of the batch (row n of
+ * its outputs from row n of its inputs, and static values)? */
+static bool rows_fwd(const struct ir_graph *g, const struct ir_node *n)
+{
+    switch (n->op) {
+    case IR_OP_LEAKY:
+    case IR_OP_SYNAPTIC:
+    case IR_OP_MS_LEAKY:
+    case IR_OP_LATENCY_ENCODE:
+    case IR_OP_SPIKE_COUNT:
+    case IR_OP_PREDICT:
+    case IR_OP_GEMM:
+    case IR_OP_MATMUL:
+    case IR_OP_CE_MEMBRANE_LOSS:
+    case IR_OP_CE_RATE_LOSS:
+    case IR_OP_CE_COUNT_LOSS:
+    case IR_OP_CE_MAX_MEM_LOSS:
+    case IR_OP_MSE_COUNT_LOSS:
+    case IR_OP_MSE_MEMBRANE_LOSS:
+    case IR_OP_CE_TEMPORAL_LOSS:
+        return rowwise(g, n->in[0]);
+    case IR_OP_ADD:
+    case IR_OP_SUB:
+    case IR_OP_MUL:
+    case IR_OP_RELU:
+        return rowwise(g, n->out[0]);
+    case IR_OP_FLATTEN:
+    case IR_OP_RESHAPE:
+    case IR_OP_IDENTITY:
+        return rowwise(g, n->in[0]) && rowwise(g, n->out[0]);
+    case IR_OP_RATE_ENCODE: /* one generator, drawn in order */
+    case IR_OP_CONV:
+    case IR_OP_MAXPOOL:
+    case IR_OP_AVGPOOL:
+    case IR_OP_COUNT:
+        break;
+    }
+    return false;
+}
+
+/* The same for a backward node; a step product's weight and bias
+ * gradients, sums over rows, are deferred to after the reverse loop. */
+static bool rows_bwd(const struct ir_graph *g, const struct ir_node *b)
+{
+    const struct ir_node *f = b->fwd;
+    switch (f->op) {
+    case IR_OP_LEAKY: /* a learnable beta or threshold sums over rows */
+        return rowwise(g, f->in[0]) && !b->out[1] && !b->out[2];
+    case IR_OP_SYNAPTIC:
+    case IR_OP_MS_LEAKY:
+    case IR_OP_SPIKE_COUNT:
+    case IR_OP_GEMM:
+    case IR_OP_MATMUL:
+    case IR_OP_CE_MEMBRANE_LOSS:
+    case IR_OP_CE_RATE_LOSS:
+    case IR_OP_CE_COUNT_LOSS:
+    case IR_OP_CE_MAX_MEM_LOSS:
+    case IR_OP_MSE_COUNT_LOSS:
+    case IR_OP_MSE_MEMBRANE_LOSS:
+    case IR_OP_CE_TEMPORAL_LOSS:
+        return rowwise(g, f->in[0]);
+    case IR_OP_RELU:
+        return rowwise(g, f->out[0]);
+    case IR_OP_ADD:
+    case IR_OP_SUB:
+    case IR_OP_MUL:
+        for (int k = 0; k < 2; k++) /* a broadcast input's gradient sums over rows */
+            if (b->out[k] && b->out[k]->numel != f->out[0]->numel)
+                return false;
+        return rowwise(g, f->out[0]);
+    case IR_OP_FLATTEN:
+    case IR_OP_RESHAPE:
+    case IR_OP_IDENTITY:
+    case IR_OP_RATE_ENCODE:
+    case IR_OP_LATENCY_ENCODE:
+    case IR_OP_PREDICT:
+    case IR_OP_CONV:
+    case IR_OP_MAXPOOL:
+    case IR_OP_AVGPOOL:
+    case IR_OP_COUNT:
+        break;
+    }
+    return false;
+}
+
+#define BIG_WEIGHTS (1u << 20) /* bytes: about the L2 cache of one core */
+
+static void choose_chunks(struct ir_graph *g)
+{
+    int n = g->set.batch_size, r = 1;
+    for (int d = 1; d <= n / 16; d++) /* some 16 chunks: work for every thread */
+        if (n % d == 0)
+            r = d;
+    g->chunk_rows = r;
+    bool fwd = n > 1, bwd = n > 1 && g->training, steps = false;
+    for (int i = 0; i < g->nnodes; i++) {
+        struct ir_node *f = g->nodes[i];
+        if (f->dead || f->phase != IR_PH_STEP)
+            continue;
+        steps = true;
+        fwd = fwd && rows_fwd(g, f);
+        /* a product whose weights do not stay in cache reads them once per
+         * step for the whole batch, not once per chunk */
+        if (is_dense(f) && f->in[1]->numel * sizeof(float) > BIG_WEIGHTS)
+            fwd = false;
+    }
+    for (int i = 0; bwd && i < g->nbwd; i++) {
+        struct ir_node *b = g->bwd[i];
+        if (b->phase != IR_PH_STEP)
+            continue;
+        bwd = rows_bwd(g, b);
+        if (is_dense(b->fwd) && b->out[0] && b->fwd->in[1]->numel * sizeof(float) > BIG_WEIGHTS)
+            bwd = false;
+    }
+    g->chunk_fwd = fwd && steps;
+    g->chunk_bwd = bwd && steps;
+    /* a loss summed over the batch at every step: each row's share is kept
+     * and summed after the loop, in the order of the whole-batch code */
+    for (int i = 0; g->chunk_fwd && i < g->nnodes; i++) {
+        struct ir_node *f = g->nodes[i];
+        if (f->dead || (f->op != IR_OP_CE_MEMBRANE_LOSS && f->op != IR_OP_CE_RATE_LOSS &&
+                        f->op != IR_OP_MSE_MEMBRANE_LOSS))
+            continue;
+        struct ir_value *v = ir_aux_new(g, f, "terms", f->in[0]);
+        if (f->op != IR_OP_MSE_MEMBRANE_LOSS) { /* one per row */
+            int64_t dims[1] = {f->in[0]->dims[0]};
+            ir_value_set_shape(v, 1, dims);
+        }
+        v->time = IR_TEMPORAL;
+        v->saved = true; /* a record of T steps */
+    }
+    /* a step product's weight gradient: from the records of dy and x */
+    for (int i = 0; g->chunk_bwd && i < g->nbwd; i++) {
+        struct ir_node *b = g->bwd[i];
+        if (b->phase != IR_PH_STEP || !is_dense(b->fwd) || (!b->out[1] && !b->out[2]))
+            continue;
+        b->deferred = true; /* x is saved already: dW needs it in any case */
+        ir_root(b->in[0])->saved = true;
+    }
+}
+
 static void choose_forms(struct ir_graph *g)
 {
     if (g->formed)
@@ -263,6 +411,7 @@ static void choose_forms(struct ir_graph *g)
     mark_spikes(g);
     choose_dense(g);
     choose_bits(g);
+    choose_chunks(g);
 }
 
 /* ---------------------------------------------------------------- liveness */
@@ -419,17 +568,22 @@ static void compute_liveness(struct ir_graph *g, const struct sched *s)
         touch(g->outputs[i], s->end);
     for (int i = 0; i < g->nvalues; i++) {
         struct ir_value *v = g->values[i];
-        if (v->alias || v->first < 0 || v->storage == IR_ST_STEP)
+        if (v->alias || v->first < 0)
             continue;
-        /* not per-step: whatever a loop touches lives through the whole loop */
-        if (in_loop(v->first, s->l1b, s->l1e) || in_loop(v->last, s->l1b, s->l1e) ||
-            (v->first < s->l1b && v->last > s->l1e)) {
+        /* not per-step: whatever a loop touches lives through the whole loop;
+         * per-step values too when chunks of rows run the loop each at its
+         * own pace */
+        bool step = v->storage == IR_ST_STEP;
+        if ((!step || g->chunk_fwd) &&
+            (in_loop(v->first, s->l1b, s->l1e) || in_loop(v->last, s->l1b, s->l1e) ||
+             (v->first < s->l1b && v->last > s->l1e))) {
             if (v->first > s->l1b)
                 v->first = s->l1b;
             if (v->last < s->l1e)
                 v->last = s->l1e;
         }
-        if (s->l2b >= 0 && (in_loop(v->first, s->l2b, s->l2e) || in_loop(v->last, s->l2b, s->l2e))) {
+        if ((!step || g->chunk_bwd) && s->l2b >= 0 &&
+            (in_loop(v->first, s->l2b, s->l2e) || in_loop(v->last, s->l2b, s->l2e))) {
             if (v->first > s->l2b)
                 v->first = s->l2b;
             if (v->last < s->l2e)

@@ -291,8 +291,9 @@ m4_dnl SNN_GEMM(fn, M, N, K, sai, sar, sbr, ldc, accumulate, alpha, bias, beta, 
 m4_dnl   C[i ldc + j] = alpha sum_r a[i sai + r sar] b[r sbr + j] (+ beta bias),
 m4_dnl   or += with accumulate; bias 0 none, 1 one per column j, 2 a scalar.
 m4_dnl   Tiles of SNN_MR x SNN_NR; threads take column panels (then rows).
+m4_dnl   fn_rows(i0, i1, ...) computes rows [i0, i1) only (a chunk of a batch).
 m4_define(<<<SNN_GEMM>>>, <<<
-static void $1(const float *restrict a, const float *restrict b, const float *restrict bias,
+static inline void $1(const float *restrict a, const float *restrict b, const float *restrict bias,
     float *restrict c)
 {
     enum { MF = $2 / SNN_MR, MB = ($2 + SNN_MR - 1) / SNN_MR, NF = $3 / SNN_NR, NB = ($3 + SNN_NR - 1) / SNN_NR };
@@ -318,90 +319,174 @@ SNN_IF($13, <<<    SNN_PAR_FOR2
             }
         }
 }
->>>)m4_dnl
-m4_dnl
-m4_dnl SNN_EVENT_FORWARD(fn, N, K, O, ldw, bits, words, alpha, bias, beta, par)
-m4_dnl   y[n][o] = alpha sum_k x[n][k] w[k ldw + o] + beta bias over the k with
-m4_dnl   x[n][k] != 0; x is bits ([N][words]) or floats ([N][K]).
-m4_define(<<<SNN_EVENT_FORWARD>>>, <<<
-static void $1(const void *restrict x, const float *restrict w, const float *restrict bias,
-    float *restrict y)
+
+static inline void $1_rows(int i0, int i1, const float *restrict a, const float *restrict b,
+    const float *restrict bias, float *restrict c)
 {
-    enum { PW = SNN_EP * SNN_VW, NPF = $4 / PW, NP = ($4 + PW - 1) / PW };
+    enum { NF = $3 / SNN_NR, NB = ($3 + SNN_NR - 1) / SNN_NR };
     (void)bias;
-SNN_IF($11, <<<    SNN_PAR_FOR2
->>>)m4_dnl
-    for (int p = 0; p < NP; p++)
-        for (int n = 0; n < $2; n++) {
-SNN_IF($6, <<<m4_dnl
-            const snn_bits *restrict s = (const snn_bits *)x + n * $7;
-            if (p < NPF)
-                snn_events_bits(PW, $7, s, w + p * PW, $5, y + n * $4 + p * PW, $8, bias + ($9 == 1 ? p * PW : 0), $9, $10);
+    for (int jb = 0; jb < NB; jb++) {
+        const float *restrict bp = b + jb * SNN_NR;
+        const float *restrict cb = bias + ($11 == 1 ? jb * SNN_NR : 0);
+        int i = i0;
+        for (; i + SNN_MR <= i1; i += SNN_MR) {
+            const float *restrict ap = a + (long)i * $5;
+            float *restrict cp = c + (long)i * $8 + jb * SNN_NR;
+            if (jb < NF)
+                snn_tile(SNN_MR, SNN_NR, $4, ap, $5, $6, bp, $7, cp, $8, $9, $10, cb, $11, $12);
             else
-                snn_events_bits($4 % PW, $7, s, w + p * PW, $5, y + n * $4 + p * PW, $8, bias + ($9 == 1 ? p * PW : 0), $9, $10);
->>>, <<<m4_dnl
-            const float *restrict s = (const float *)x + n * $3;
-            if (p < NPF)
-                snn_events_float(PW, $3, s, w + p * PW, $5, y + n * $4 + p * PW, $8, bias + ($9 == 1 ? p * PW : 0), $9, $10);
-            else
-                snn_events_float($4 % PW, $3, s, w + p * PW, $5, y + n * $4 + p * PW, $8, bias + ($9 == 1 ? p * PW : 0), $9, $10);
->>>)m4_dnl
+                snn_tile(SNN_MR, $3 % SNN_NR, $4, ap, $5, $6, bp, $7, cp, $8, $9, $10, cb, $11, $12);
         }
+        for (; i < i1; i++) { /* the rows left: one at a time, computed the same way */
+            const float *restrict ap = a + (long)i * $5;
+            float *restrict cp = c + (long)i * $8 + jb * SNN_NR;
+            if (jb < NF)
+                snn_tile(1, SNN_NR, $4, ap, $5, $6, bp, $7, cp, $8, $9, $10, cb, $11, $12);
+            else
+                snn_tile(1, $3 % SNN_NR, $4, ap, $5, $6, bp, $7, cp, $8, $9, $10, cb, $11, $12);
+        }
+    }
 }
 >>>)m4_dnl
 m4_dnl
-m4_dnl SNN_EVENT_DW(fn, N, K, O, ldd, bits, words, alpha, par)
-m4_dnl   dw[k ldd + o] += (alpha dy[n][o]) x[n][k] for the k with x[n][k] != 0, in
-m4_dnl   order of n: the weight gradient as rows [K][O], one row per spike.
-m4_dnl   Threads take output panels and blocks of 64 inputs.
-m4_define(<<<SNN_EVENT_DW>>>, <<<
-static void $1(const void *restrict x, const float *restrict dy, float *restrict dw)
+m4_dnl SNN_GEMM_STEPS(fn, T, M, N, K, sai, sar, sbr, ldc, alpha, astep, bstep, par): the
+m4_dnl   weight gradient of a step product after the reverse loop, from records:
+m4_dnl   for t = T-1 down to 0, C += alpha sum_r A_t(i,r) B_t(r,j), A_t = a + t astep,
+m4_dnl   B_t = b + t bstep: the sums of the in-loop code, in its order.
+m4_define(<<<SNN_GEMM_STEPS>>>, <<<
+static void $1(const float *restrict a, const float *restrict b, float *restrict c)
 {
-    enum { PW = SNN_EP * SNN_VW, NPF = $4 / PW, NP = ($4 + PW - 1) / PW };
-    static float g[$2 * $4]; /* alpha dy */
-    const float *restrict gp = dy;
-    if ($8 != 1.0f) {
-        for (int i = 0; i < $2 * $4; i++)
-            g[i] = $8 * dy[i];
-        gp = g;
-    }
-SNN_IF($9, <<<    SNN_PAR_FOR2
+    enum { MF = $3 / SNN_MR, MB = ($3 + SNN_MR - 1) / SNN_MR, NF = $4 / SNN_NR, NB = ($4 + SNN_NR - 1) / SNN_NR };
+SNN_IF($13, <<<    SNN_PAR_FOR2
 >>>)m4_dnl
-    for (int p = 0; p < NP; p++)
-        for (int q = 0; q < $7; q++)
-            for (int n = 0; n < $2; n++) {
-                const float *restrict gn = gp + n * $4 + p * PW;
-SNN_IF($6, <<<m4_dnl
-                for (uint64_t m = ((const snn_bits *)x)[n * $7 + q]; m; m &= m - 1) {
-                    float *restrict dwk = dw + (long)(q * 64 + SNN_CTZ(m)) * $5 + p * PW;
-                    if (p < NPF)
-                        snn_event_add(PW, dwk, gn, 0, 1.0f);
+    for (int jb = 0; jb < NB; jb++)
+        for (int ib = 0; ib < MB; ib++)
+            for (int t = $2 - 1; t >= 0; t--) {
+                const float *restrict ap = a + (long)t * $11 + (long)ib * SNN_MR * $6;
+                const float *restrict bp = b + (long)t * $12 + jb * SNN_NR;
+                float *restrict cp = c + (long)ib * SNN_MR * $9 + jb * SNN_NR;
+                if (jb < NF) {
+                    if (ib < MF)
+                        snn_tile(SNN_MR, SNN_NR, $5, ap, $6, $7, bp, $8, cp, $9, 1, $10, NULL, 0, 1.0f);
                     else
-                        snn_event_add($4 % PW, dwk, gn, 0, 1.0f);
-                }
->>>, <<<m4_dnl
-                const float *restrict xn = (const float *)x + n * $3;
-                for (int k = q * 64; k < q * 64 + 64 && k < $3; k++) {
-                    if (xn[k] == 0.0f)
-                        continue;
-                    float *restrict dwk = dw + (long)k * $5 + p * PW;
-                    if (p < NPF)
-                        snn_event_add(PW, dwk, gn, 1, xn[k]);
+                        snn_tile($3 % SNN_MR, SNN_NR, $5, ap, $6, $7, bp, $8, cp, $9, 1, $10, NULL, 0, 1.0f);
+                } else {
+                    if (ib < MF)
+                        snn_tile(SNN_MR, $4 % SNN_NR, $5, ap, $6, $7, bp, $8, cp, $9, 1, $10, NULL, 0, 1.0f);
                     else
-                        snn_event_add($4 % PW, dwk, gn, 1, xn[k]);
+                        snn_tile($3 % SNN_MR, $4 % SNN_NR, $5, ap, $6, $7, bp, $8, cp, $9, 1, $10, NULL, 0, 1.0f);
                 }
->>>)m4_dnl
             }
 }
 >>>)m4_dnl
 m4_dnl
-m4_dnl SNN_BIAS_BACKWARD(fn, N, O, bias, beta): dc += beta sum_n dy[n], in order of n.
+m4_dnl SNN_EVENT_FORWARD(fn, N, K, O, ldw, bits, words, alpha, bias, beta, par)
+m4_dnl   y[n][o] = alpha sum_k x[n][k] w[k ldw + o] + beta bias over the k with
+m4_dnl   x[n][k] != 0; x is bits ([N][words]) or floats ([N][K]). Threads take
+m4_dnl   output panels, then rows; fn_rows(n0, n1, ...) does rows [n0, n1).
+m4_define(<<<SNN_EVENT_FORWARD>>>, <<<
+static inline void $1_row(int n, int p, const void *restrict x, const float *restrict w,
+    const float *restrict bias, float *restrict y)
+{
+    enum { PW = SNN_EP * SNN_VW, NPF = $4 / PW };
+    (void)bias;
+SNN_IF($6, <<<m4_dnl
+    const snn_bits *restrict s = (const snn_bits *)x + n * $7;
+    if (p < NPF)
+        snn_events_bits(PW, $7, s, w + p * PW, $5, y + n * $4 + p * PW, $8, bias + ($9 == 1 ? p * PW : 0), $9, $10);
+    else
+        snn_events_bits($4 % PW, $7, s, w + p * PW, $5, y + n * $4 + p * PW, $8, bias + ($9 == 1 ? p * PW : 0), $9, $10);
+>>>, <<<m4_dnl
+    const float *restrict s = (const float *)x + n * $3;
+    if (p < NPF)
+        snn_events_float(PW, $3, s, w + p * PW, $5, y + n * $4 + p * PW, $8, bias + ($9 == 1 ? p * PW : 0), $9, $10);
+    else
+        snn_events_float($4 % PW, $3, s, w + p * PW, $5, y + n * $4 + p * PW, $8, bias + ($9 == 1 ? p * PW : 0), $9, $10);
+>>>)m4_dnl
+}
+
+static inline void $1(const void *restrict x, const float *restrict w, const float *restrict bias,
+    float *restrict y)
+{
+    enum { PW = SNN_EP * SNN_VW, NP = ($4 + PW - 1) / PW };
+SNN_IF($11, <<<    SNN_PAR_FOR2
+>>>)m4_dnl
+    for (int p = 0; p < NP; p++)
+        for (int n = 0; n < $2; n++)
+            $1_row(n, p, x, w, bias, y);
+}
+
+static inline void $1_rows(int n0, int n1, const void *restrict x, const float *restrict w,
+    const float *restrict bias, float *restrict y)
+{
+    enum { PW = SNN_EP * SNN_VW, NP = ($4 + PW - 1) / PW };
+    for (int p = 0; p < NP; p++)
+        for (int n = n0; n < n1; n++)
+            $1_row(n, p, x, w, bias, y);
+}
+>>>)m4_dnl
+m4_dnl
+m4_dnl SNN_EVENT_DW(fn, T, N, K, O, ldd, bits, words, alpha, par)
+m4_dnl   dw[k ldd + o] += (alpha dy[n][o]) x[n][k] for the k with x[n][k] != 0, in
+m4_dnl   order of n: the weight gradient as rows [K][O], one row per spike. With
+m4_dnl   T > 1, x and dy are records of T steps, summed from step T-1 down to 0
+m4_dnl   (after the reverse loop, in the order of the in-loop code). Threads take
+m4_dnl   output panels and blocks of 64 inputs.
+m4_define(<<<SNN_EVENT_DW>>>, <<<
+static void $1(const void *restrict x, const float *restrict dy, float *restrict dw)
+{
+    /* units of work: output panels times blocks of QB words; in each, every
+     * row of dy is read once and added for each spike of the block */
+    enum { PW = SNN_EP * SNN_VW, NPF = $5 / PW, NP = ($5 + PW - 1) / PW,
+           QB = NP >= 8 ? $8 : ($8 * NP + 7) / 8, NQ = ($8 + QB - 1) / QB };
+SNN_IF($10, <<<    SNN_PAR_FOR2
+>>>)m4_dnl
+    for (int p = 0; p < NP; p++)
+        for (int qb = 0; qb < NQ; qb++)
+            for (int t = $2 - 1; t >= 0; t--)
+                for (int n = 0; n < $3; n++) {
+                    const float *restrict gn = dy + ((long)t * $3 + n) * $5 + p * PW;
+                    float g[PW]; /* alpha dy */
+                    if ($9 != 1.0f) {
+                        for (int o = 0; o < PW && p * PW + o < $5; o++)
+                            g[o] = $9 * gn[o];
+                        gn = g;
+                    }
+                    for (int q = qb * QB; q < qb * QB + QB && q < $8; q++) {
+SNN_IF($7, <<<m4_dnl
+                        for (uint64_t m = ((const snn_bits *)x)[((long)t * $3 + n) * $8 + q]; m; m &= m - 1) {
+                            float *restrict dwk = dw + (long)(q * 64 + SNN_CTZ(m)) * $6 + p * PW;
+                            if (p < NPF)
+                                snn_event_add(PW, dwk, gn, 0, 1.0f);
+                            else
+                                snn_event_add($5 % PW, dwk, gn, 0, 1.0f);
+                        }
+>>>, <<<m4_dnl
+                        const float *restrict xn = (const float *)x + ((long)t * $3 + n) * $4;
+                        for (int k = q * 64; k < q * 64 + 64 && k < $4; k++) {
+                            if (xn[k] == 0.0f)
+                                continue;
+                            float *restrict dwk = dw + (long)k * $6 + p * PW;
+                            if (p < NPF)
+                                snn_event_add(PW, dwk, gn, 1, xn[k]);
+                            else
+                                snn_event_add($5 % PW, dwk, gn, 1, xn[k]);
+                        }
+>>>)m4_dnl
+                    }
+                }
+}
+>>>)m4_dnl
+m4_dnl
+m4_dnl SNN_BIAS_BACKWARD(fn, T, N, O, bias, beta): dc += beta sum_n dy[n], in order of n;
+m4_dnl   with T > 1, over a record of dy from step T-1 down to 0.
 m4_define(<<<SNN_BIAS_BACKWARD>>>, <<<
 static void $1(const float *restrict dy, float *restrict dc)
 {
-    for (int n = 0; n < $2; n++)
-        for (int o = 0; o < $3; o++)
-            dc[m4_ifelse(<<<$4>>>, <<<2>>>, <<<0>>>, <<<o>>>)] += $5dy[n * $3 + o];
+    for (int t = $2 - 1; t >= 0; t--)
+        for (int n = 0; n < $3; n++)
+            for (int o = 0; o < $4; o++)
+                dc[m4_ifelse(<<<$5>>>, <<<2>>>, <<<0>>>, <<<o>>>)] += $6dy[((long)t * $3 + n) * $4 + o];
 }
 >>>)m4_dnl
 m4_dnl
@@ -429,9 +514,9 @@ SNN_IF($7, <<<    SNN_PAR_FOR
 m4_dnl
 m4_dnl SNN_PACK_BITS(fn, N, M, words): bit j of word q of row n says x[n][64 q + j] != 0.
 m4_define(<<<SNN_PACK_BITS>>>, <<<
-static void $1(const float *restrict x, snn_bits *restrict s)
+static void $1_rows(int n0, int n1, const float *restrict x, snn_bits *restrict s)
 {
-    for (int n = 0; n < $2; n++)
+    for (int n = n0; n < n1; n++)
         for (int q = 0; q < $4; q++) {
             const float *restrict xq = x + n * $3 + q * 64;
             const int len = $3 - q * 64 < 64 ? $3 - q * 64 : 64;
@@ -441,5 +526,10 @@ static void $1(const float *restrict x, snn_bits *restrict s)
                                   : snn_vload_n(xq + v * SNN_VW, len - v * SNN_VW)) << (v * SNN_VW);
             s[n * $4 + q] = m;
         }
+}
+
+static inline void $1(const float *restrict x, snn_bits *restrict s)
+{
+    $1_rows(0, $2, x, s);
 }
 >>>)m4_dnl

@@ -50,7 +50,7 @@ SNN_IF($9, <<<m4_dnl
     }
 }
 
-static void $1(const float *restrict in, float *restrict u, float *restrict mem,
+static inline void $1(const float *restrict in, float *restrict u, float *restrict mem,
     float *restrict spk, snn_bits *restrict bits, const float *restrict beta,
     const float *restrict thr)
 {
@@ -61,7 +61,8 @@ m4_dnl
 m4_dnl SNN_LEAKY_BACKWARD(fn, N, M, reset, bidx, tidx, SG, learn_beta, learn_thr,
 m4_dnl                    has_dspk, has_dmem, has_din, par)
 m4_dnl   Step t of the reverse loop. carry holds dL/dU[t] from step t+1. The
-m4_dnl   has_ flags say which gradients exist (an absent one counts as 0).
+m4_dnl   has_ flags say which gradients exist (an absent one counts as 0);
+m4_dnl   has_din 2: din is stored, not added to (its first writer).
 m4_define(<<<SNN_LEAKY_BACKWARD>>>, <<<
 static SNN_NOINLINE void $1_rows(int n0, int n1, int t, const float *restrict mem,
     const float *restrict dspk, const float *restrict dmem, float *restrict din,
@@ -83,8 +84,10 @@ static SNN_NOINLINE void $1_rows(int n0, int n1, int t, const float *restrict me
             (void)sg;
             const float gs = SNN_IF($10, <<<dspk[i] * sg>>>, <<<0.0f>>>);
             const float du = carry[i] + gs + SNN_IF($11, <<<dmem[i]>>>, <<<0.0f>>>);
-SNN_IF($12, <<<m4_dnl
+m4_ifelse(<<<$12>>>, <<<1>>>, <<<m4_dnl
             din[i] += du;
+>>>, <<<$12>>>, <<<2>>>, <<<m4_dnl
+            din[i] = du;
 >>>)m4_dnl
 m4_ifelse(<<<$4>>>, <<<1>>>, <<<m4_dnl
             carry[i] = du * (b * (1.0f - r));
@@ -102,7 +105,7 @@ m4_ifelse(<<<$4>>>, <<<1>>>, <<<m4_dnl
     }
 }
 
-static void $1(int t, const float *restrict mem, const float *restrict dspk,
+static inline void $1(int t, const float *restrict mem, const float *restrict dspk,
     const float *restrict dmem, float *restrict din, float *restrict carry,
     const float *restrict beta, const float *restrict thr, float *restrict dbeta,
     float *restrict dthr)
@@ -160,7 +163,7 @@ SNN_IF($11, <<<m4_dnl
     }
 }
 
-static void $1(const float *restrict in, float *restrict u, float *restrict syn_state,
+static inline void $1(const float *restrict in, float *restrict u, float *restrict syn_state,
     float *restrict mem, float *restrict syn, float *restrict spk, snn_bits *restrict bits)
 {
 SNN_ROWS($13, $2, $1_rows(n0, n1, in, u, syn_state, mem, syn, spk, bits))
@@ -188,15 +191,17 @@ static SNN_NOINLINE void $1_rows(int n0, int n1, int t, const float *restrict me
         const float keep = m4_ifelse(<<<$4>>>, <<<1>>>, <<<1.0f - r>>>, <<<1.0f>>>);
         const float ds = carry_syn[i] + SNN_IF($10, <<<dsyn[i]>>>, <<<0.0f>>>) + du * keep;
         (void)r;
-SNN_IF($12, <<<m4_dnl
+m4_ifelse(<<<$12>>>, <<<1>>>, <<<m4_dnl
         din[i] += ds;
+>>>, <<<$12>>>, <<<2>>>, <<<m4_dnl
+        din[i] = ds;
 >>>)m4_dnl
         carry[i] = du * (b * keep);
         carry_syn[i] = ds * a;
     }
 }
 
-static void $1(int t, const float *restrict mem, const float *restrict dspk,
+static inline void $1(int t, const float *restrict mem, const float *restrict dspk,
     const float *restrict dsyn, const float *restrict dmem, float *restrict din,
     float *restrict carry, float *restrict carry_syn)
 {
@@ -231,7 +236,7 @@ SNN_IF($8, <<<m4_dnl
     }
 }
 
-static void $1(const float *restrict in, float *restrict u, float *restrict mem,
+static inline void $1(const float *restrict in, float *restrict u, float *restrict mem,
     float *restrict spk)
 {
 SNN_ROWS($9, $2, $1_rows(n0, n1, in, u, mem, spk))
@@ -255,14 +260,16 @@ static SNN_NOINLINE void $1_rows(int n0, int n1, int t, const float *restrict me
         const float ramp = a > 0.0f SNN_IF(m4_eval(<<<$6>>> > 0), <<<&& a < th * (float)($6 + 1)>>>) ? 1.0f / th : 0.0f;
         (void)ramp;
         const float da = carry[i] + SNN_IF($8, <<<dmem[i]>>>, <<<0.0f>>>) + SNN_IF($7, <<<dspk[i] * ramp>>>, <<<0.0f>>>);
-SNN_IF($9, <<<m4_dnl
+m4_ifelse(<<<$9>>>, <<<1>>>, <<<m4_dnl
         din[i] += da;
+>>>, <<<$9>>>, <<<2>>>, <<<m4_dnl
+        din[i] = da;
 >>>)m4_dnl
         carry[i] = da * b;
     }
 }
 
-static void $1(int t, const float *restrict mem, const float *restrict spk,
+static inline void $1(int t, const float *restrict mem, const float *restrict spk,
     const float *restrict dspk, const float *restrict dmem, float *restrict din,
     float *restrict carry)
 {

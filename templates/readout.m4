@@ -1,37 +1,60 @@
 m4_dnl readout.m4 - SpikeCount and Predict (SPEC section 5): reductions over time.
 m4_dnl
-m4_dnl SNN_SUM_STEP(fn, numel): acc += x[t]. Also SpikeCount's forward.
+m4_dnl Each per-element kernel fn(...) also has fn_rows(n0, n1, ...) for the rows
+m4_dnl [n0, n1) of a batch of M elements per row.
+m4_dnl
+m4_dnl SNN_SUM_STEP(fn, numel, M): acc += x[t]. Also SpikeCount's forward.
 m4_define(<<<SNN_SUM_STEP>>>, <<<
-static void $1(const float *restrict x, float *restrict acc)
+static void $1_rows(int n0, int n1, const float *restrict x, float *restrict acc)
 {
-    for (int i = 0; i < $2; i++)
+    for (int i = n0 * $3; i < n1 * $3; i++)
         acc[i] += x[i];
 }
->>>)m4_dnl
-m4_dnl SNN_BROADCAST_BACKWARD(fn, numel): dx[t] += dacc (the backward of a sum over t).
-m4_define(<<<SNN_BROADCAST_BACKWARD>>>, <<<
-static void $1(const float *restrict dacc, float *restrict dx)
+
+static inline void $1(const float *restrict x, float *restrict acc)
 {
-    for (int i = 0; i < $2; i++)
-        dx[i] += dacc[i];
+    $1_rows(0, $2 / $3, x, acc);
 }
 >>>)m4_dnl
-m4_dnl SNN_MAX_STEP(fn, numel): running maximum; ties keep the earliest step.
-m4_define(<<<SNN_MAX_STEP>>>, <<<
-static void $1(int t, const float *restrict x, float *restrict acc)
+m4_dnl SNN_BROADCAST_BACKWARD(fn, numel, M): dx[t] += dacc (the backward of a sum over t).
+m4_define(<<<SNN_BROADCAST_BACKWARD>>>, <<<
+static void $1_rows(int n0, int n1, const float *restrict dacc, float *restrict dx)
 {
-    for (int i = 0; i < $2; i++)
+    for (int i = n0 * $3; i < n1 * $3; i++)
+        dx[i] += dacc[i];
+}
+
+static inline void $1(const float *restrict dacc, float *restrict dx)
+{
+    $1_rows(0, $2 / $3, dacc, dx);
+}
+>>>)m4_dnl
+m4_dnl SNN_MAX_STEP(fn, numel, M): running maximum; ties keep the earliest step.
+m4_define(<<<SNN_MAX_STEP>>>, <<<
+static void $1_rows(int n0, int n1, int t, const float *restrict x, float *restrict acc)
+{
+    for (int i = n0 * $3; i < n1 * $3; i++)
         if (t == 0 || x[i] > acc[i])
             acc[i] = x[i];
 }
->>>)m4_dnl
-m4_dnl SNN_FIRST_STEP(fn, numel): first step with a spike; acc starts at -1.
-m4_define(<<<SNN_FIRST_STEP>>>, <<<
-static void $1(int t, const float *restrict x, float *restrict first)
+
+static inline void $1(int t, const float *restrict x, float *restrict acc)
 {
-    for (int i = 0; i < $2; i++)
+    $1_rows(0, $2 / $3, t, x, acc);
+}
+>>>)m4_dnl
+m4_dnl SNN_FIRST_STEP(fn, numel, M): first step with a spike; acc starts at -1.
+m4_define(<<<SNN_FIRST_STEP>>>, <<<
+static void $1_rows(int n0, int n1, int t, const float *restrict x, float *restrict first)
+{
+    for (int i = n0 * $3; i < n1 * $3; i++)
         if (first[i] < 0.0f && x[i] > 0.0f)
             first[i] = (float)t;
+}
+
+static inline void $1(int t, const float *restrict x, float *restrict first)
+{
+    $1_rows(0, $2 / $3, t, x, first);
 }
 >>>)m4_dnl
 m4_dnl SNN_PREDICT_FINISH(fn, N, C, argmin, T): class per sample, ties to the

@@ -521,7 +521,7 @@ static SNN_NOINLINE void k2_lif1_step_rows(int n0, int n1, const float *restrict
     }
 }
 
-static void k2_lif1_step(const float *restrict in, float *restrict u, float *restrict mem,
+static inline void k2_lif1_step(const float *restrict in, float *restrict u, float *restrict mem,
     float *restrict spk, snn_bits *restrict bits, const float *restrict beta,
     const float *restrict thr)
 {
@@ -693,7 +693,7 @@ static SNN_NOINLINE void k5_lif2_step_rows(int n0, int n1, const float *restrict
     }
 }
 
-static void k5_lif2_step(const float *restrict in, float *restrict u, float *restrict mem,
+static inline void k5_lif2_step(const float *restrict in, float *restrict u, float *restrict mem,
     float *restrict spk, snn_bits *restrict bits, const float *restrict beta,
     const float *restrict thr)
 {
@@ -721,19 +721,34 @@ static void k7_fc_wrows(const float *restrict in, float *restrict out)
         }
 }
 
-static void k7_fc_forward(const void *restrict x, const float *restrict w, const float *restrict bias,
+static inline void k7_fc_forward_row(int n, int p, const void *restrict x, const float *restrict w,
+    const float *restrict bias, float *restrict y)
+{
+    enum { PW = SNN_EP * SNN_VW, NPF = 10 / PW };
+    (void)bias;
+    const snn_bits *restrict s = (const snn_bits *)x + n * 64;
+    if (p < NPF)
+        snn_events_bits(PW, 64, s, w + p * PW, 16, y + n * 10 + p * PW, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f);
+    else
+        snn_events_bits(10 % PW, 64, s, w + p * PW, 16, y + n * 10 + p * PW, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f);
+}
+
+static inline void k7_fc_forward(const void *restrict x, const float *restrict w, const float *restrict bias,
     float *restrict y)
 {
-    enum { PW = SNN_EP * SNN_VW, NPF = 10 / PW, NP = (10 + PW - 1) / PW };
-    (void)bias;
+    enum { PW = SNN_EP * SNN_VW, NP = (10 + PW - 1) / PW };
     for (int p = 0; p < NP; p++)
-        for (int n = 0; n < 128; n++) {
-            const snn_bits *restrict s = (const snn_bits *)x + n * 64;
-            if (p < NPF)
-                snn_events_bits(PW, 64, s, w + p * PW, 16, y + n * 10 + p * PW, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f);
-            else
-                snn_events_bits(10 % PW, 64, s, w + p * PW, 16, y + n * 10 + p * PW, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f);
-        }
+        for (int n = 0; n < 128; n++)
+            k7_fc_forward_row(n, p, x, w, bias, y);
+}
+
+static inline void k7_fc_forward_rows(int n0, int n1, const void *restrict x, const float *restrict w,
+    const float *restrict bias, float *restrict y)
+{
+    enum { PW = SNN_EP * SNN_VW, NP = (10 + PW - 1) / PW };
+    for (int p = 0; p < NP; p++)
+        for (int n = n0; n < n1; n++)
+            k7_fc_forward_row(n, p, x, w, bias, y);
 }
 static const float k8_lif3_beta[1] = {0.5f};
 static const float k8_lif3_thr[1] = {1.0f};
@@ -765,7 +780,7 @@ static SNN_NOINLINE void k8_lif3_step_rows(int n0, int n1, const float *restrict
     }
 }
 
-static void k8_lif3_step(const float *restrict in, float *restrict u, float *restrict mem,
+static inline void k8_lif3_step(const float *restrict in, float *restrict u, float *restrict mem,
     float *restrict spk, snn_bits *restrict bits, const float *restrict beta,
     const float *restrict thr)
 {
@@ -773,7 +788,7 @@ static void k8_lif3_step(const float *restrict in, float *restrict u, float *res
     k8_lif3_step_rows(n0, n1, in, u, mem, spk, bits, beta, thr);
 }
 
-static void k9_loss_step(const float *restrict z, const int64_t *restrict y, float *restrict loss)
+static inline void k9_loss_step(const float *restrict z, const int64_t *restrict y, float *restrict loss)
 {
     float sum = 0.0f;
     for (int n = 0; n < 128; n++)
@@ -781,10 +796,22 @@ static void k9_loss_step(const float *restrict z, const int64_t *restrict y, flo
     loss[0] += sum / (float)128;
 }
 
-static void k10_predict_sum(const float *restrict x, float *restrict acc)
+static inline void k9_loss_step_rows(int n0, int n1, const float *restrict z, const int64_t *restrict y,
+    float *restrict terms)
 {
-    for (int i = 0; i < 1280; i++)
+    for (int n = n0; n < n1; n++)
+        terms[n] = snn_ce_row(z + n * 10, 10, y[n], NULL);
+}
+
+static void k10_predict_sum_rows(int n0, int n1, const float *restrict x, float *restrict acc)
+{
+    for (int i = n0 * 10; i < n1 * 10; i++)
         acc[i] += x[i];
+}
+
+static inline void k10_predict_sum(const float *restrict x, float *restrict acc)
+{
+    k10_predict_sum_rows(0, 1280 / 10, x, acc);
 }
 
 static void k10_predict_finish(const float *restrict acc, int64_t *restrict cls)
@@ -799,14 +826,20 @@ static void k10_predict_finish(const float *restrict acc, int64_t *restrict cls)
     }
 }
 
-static void k9_loss_backward(const float *restrict z, const int64_t *restrict y, float *restrict dz)
+static void k9_loss_backward_rows(int n0, int n1, const float *restrict z, const int64_t *restrict y,
+    float *restrict dz)
 {
     float p[10];
-    for (int n = 0; n < 128; n++) {
+    for (int n = n0; n < n1; n++) {
         snn_ce_row(z + n * 10, 10, y[n], p);
         for (int c = 0; c < 10; c++)
             dz[n * 10 + c] += (p[c] - (c == y[n] ? 1.0f : 0.0f)) * 0.000781250012f;
     }
+}
+
+static inline void k9_loss_backward(const float *restrict z, const int64_t *restrict y, float *restrict dz)
+{
+    k9_loss_backward_rows(0, 128, z, y, dz);
 }
 
 static SNN_NOINLINE void k8_lif3_backward_rows(int n0, int n1, int t, const float *restrict mem,
@@ -829,7 +862,7 @@ static SNN_NOINLINE void k8_lif3_backward_rows(int n0, int n1, int t, const floa
             (void)sg;
             const float gs = dspk[i] * sg;
             const float du = carry[i] + gs + 0.0f;
-            din[i] += du;
+            din[i] = du;
             carry[i] = du * b;
             
             
@@ -839,7 +872,7 @@ static SNN_NOINLINE void k8_lif3_backward_rows(int n0, int n1, int t, const floa
     }
 }
 
-static void k8_lif3_backward(int t, const float *restrict mem, const float *restrict dspk,
+static inline void k8_lif3_backward(int t, const float *restrict mem, const float *restrict dspk,
     const float *restrict dmem, float *restrict din, float *restrict carry,
     const float *restrict beta, const float *restrict thr, float *restrict dbeta,
     float *restrict dthr)
@@ -848,7 +881,7 @@ static void k8_lif3_backward(int t, const float *restrict mem, const float *rest
     k8_lif3_backward_rows(n0, n1, t, mem, dspk, dmem, din, carry, beta, thr, dbeta, dthr);
 }
 
-static void k7_fc_dx(const float *restrict a, const float *restrict b, const float *restrict bias,
+static inline void k7_fc_dx(const float *restrict a, const float *restrict b, const float *restrict bias,
     float *restrict c)
 {
     enum { MF = 128 / SNN_MR, MB = (128 + SNN_MR - 1) / SNN_MR, NF = 4096 / SNN_NR, NB = (4096 + SNN_NR - 1) / SNN_NR };
@@ -874,28 +907,61 @@ static void k7_fc_dx(const float *restrict a, const float *restrict b, const flo
         }
 }
 
+static inline void k7_fc_dx_rows(int i0, int i1, const float *restrict a, const float *restrict b,
+    const float *restrict bias, float *restrict c)
+{
+    enum { NF = 4096 / SNN_NR, NB = (4096 + SNN_NR - 1) / SNN_NR };
+    (void)bias;
+    for (int jb = 0; jb < NB; jb++) {
+        const float *restrict bp = b + jb * SNN_NR;
+        const float *restrict cb = bias + (0 == 1 ? jb * SNN_NR : 0);
+        int i = i0;
+        for (; i + SNN_MR <= i1; i += SNN_MR) {
+            const float *restrict ap = a + (long)i * 10;
+            float *restrict cp = c + (long)i * 4096 + jb * SNN_NR;
+            if (jb < NF)
+                snn_tile(SNN_MR, SNN_NR, 10, ap, 10, 1, bp, 4096, cp, 4096, 0, 1.0f, cb, 0, 1.0f);
+            else
+                snn_tile(SNN_MR, 4096 % SNN_NR, 10, ap, 10, 1, bp, 4096, cp, 4096, 0, 1.0f, cb, 0, 1.0f);
+        }
+        for (; i < i1; i++) { /* the rows left: one at a time, computed the same way */
+            const float *restrict ap = a + (long)i * 10;
+            float *restrict cp = c + (long)i * 4096 + jb * SNN_NR;
+            if (jb < NF)
+                snn_tile(1, SNN_NR, 10, ap, 10, 1, bp, 4096, cp, 4096, 0, 1.0f, cb, 0, 1.0f);
+            else
+                snn_tile(1, 4096 % SNN_NR, 10, ap, 10, 1, bp, 4096, cp, 4096, 0, 1.0f, cb, 0, 1.0f);
+        }
+    }
+}
+
 static void k7_fc_dw(const void *restrict x, const float *restrict dy, float *restrict dw)
 {
-    enum { PW = SNN_EP * SNN_VW, NPF = 10 / PW, NP = (10 + PW - 1) / PW };
-    static float g[128 * 10]; /* alpha dy */
-    const float *restrict gp = dy;
-    if (1.0f != 1.0f) {
-        for (int i = 0; i < 128 * 10; i++)
-            g[i] = 1.0f * dy[i];
-        gp = g;
-    }
+    /* units of work: output panels times blocks of QB words; in each, every
+     * row of dy is read once and added for each spike of the block */
+    enum { PW = SNN_EP * SNN_VW, NPF = 10 / PW, NP = (10 + PW - 1) / PW,
+           QB = NP >= 8 ? 64 : (64 * NP + 7) / 8, NQ = (64 + QB - 1) / QB };
     for (int p = 0; p < NP; p++)
-        for (int q = 0; q < 64; q++)
-            for (int n = 0; n < 128; n++) {
-                const float *restrict gn = gp + n * 10 + p * PW;
-                for (uint64_t m = ((const snn_bits *)x)[n * 64 + q]; m; m &= m - 1) {
-                    float *restrict dwk = dw + (long)(q * 64 + SNN_CTZ(m)) * 16 + p * PW;
-                    if (p < NPF)
-                        snn_event_add(PW, dwk, gn, 0, 1.0f);
-                    else
-                        snn_event_add(10 % PW, dwk, gn, 0, 1.0f);
+        for (int qb = 0; qb < NQ; qb++)
+            for (int t = 1 - 1; t >= 0; t--)
+                for (int n = 0; n < 128; n++) {
+                    const float *restrict gn = dy + ((long)t * 128 + n) * 10 + p * PW;
+                    float g[PW]; /* alpha dy */
+                    if (1.0f != 1.0f) {
+                        for (int o = 0; o < PW && p * PW + o < 10; o++)
+                            g[o] = 1.0f * gn[o];
+                        gn = g;
+                    }
+                    for (int q = qb * QB; q < qb * QB + QB && q < 64; q++) {
+                        for (uint64_t m = ((const snn_bits *)x)[((long)t * 128 + n) * 64 + q]; m; m &= m - 1) {
+                            float *restrict dwk = dw + (long)(q * 64 + SNN_CTZ(m)) * 16 + p * PW;
+                            if (p < NPF)
+                                snn_event_add(PW, dwk, gn, 0, 1.0f);
+                            else
+                                snn_event_add(10 % PW, dwk, gn, 0, 1.0f);
+                        }
+                    }
                 }
-            }
 }
 
 static void k7_fc_dw_add(const float *restrict in, float *restrict out)
@@ -916,9 +982,10 @@ static void k7_fc_dw_add(const float *restrict in, float *restrict out)
 
 static void k7_fc_dbias(const float *restrict dy, float *restrict dc)
 {
-    for (int n = 0; n < 128; n++)
-        for (int o = 0; o < 10; o++)
-            dc[o] += dy[n * 10 + o];
+    for (int t = 1 - 1; t >= 0; t--)
+        for (int n = 0; n < 128; n++)
+            for (int o = 0; o < 10; o++)
+                dc[o] += dy[((long)t * 128 + n) * 10 + o];
 }
 
 static SNN_NOINLINE void k5_lif2_backward_rows(int n0, int n1, int t, const float *restrict mem,
@@ -941,7 +1008,7 @@ static SNN_NOINLINE void k5_lif2_backward_rows(int n0, int n1, int t, const floa
             (void)sg;
             const float gs = dspk[i] * sg;
             const float du = carry[i] + gs + 0.0f;
-            din[i] += du;
+            din[i] = du;
             carry[i] = du * b;
             
             
@@ -951,7 +1018,7 @@ static SNN_NOINLINE void k5_lif2_backward_rows(int n0, int n1, int t, const floa
     }
 }
 
-static void k5_lif2_backward(int t, const float *restrict mem, const float *restrict dspk,
+static inline void k5_lif2_backward(int t, const float *restrict mem, const float *restrict dspk,
     const float *restrict dmem, float *restrict din, float *restrict carry,
     const float *restrict beta, const float *restrict thr, float *restrict dbeta,
     float *restrict dthr)
@@ -1210,7 +1277,7 @@ static SNN_NOINLINE void k2_lif1_backward_rows(int n0, int n1, int t, const floa
     }
 }
 
-static void k2_lif1_backward(int t, const float *restrict mem, const float *restrict dspk,
+static inline void k2_lif1_backward(int t, const float *restrict mem, const float *restrict dspk,
     const float *restrict dmem, float *restrict din, float *restrict carry,
     const float *restrict beta, const float *restrict thr, float *restrict dbeta,
     float *restrict dthr)
@@ -1481,14 +1548,12 @@ void model_backward(void)
         memset((A + 51380224), 0, 1280 * sizeof(float));
         /* snn.CeRateLoss 'loss': backward */
         k9_loss_backward((A + 58949632) + (size_t)t * 1280, model_in_y, (A + 51380224));
-        memset((A + 51904512), 0, 1280 * sizeof(float));
         /* snn.Leaky 'lif3': backward through time */
         k8_lif3_backward(t, (A + 58962432), (A + 51380224), NULL, (A + 51904512), (A + 58976512), k8_lif3_beta, k8_lif3_thr, NULL, NULL);
         /* Gemm 'fc': backward */
         k7_fc_dx((A + 51904512), model_p_fc_weight, NULL, (A + 51380224));
         k7_fc_dw((A + 58720256) + (size_t)t * 16384, (A + 51904512), (A + 58884096));
         k7_fc_dbias((A + 51904512), model_g_fc_bias);
-        memset((A + 54525952), 0, 524288 * sizeof(float));
         /* snn.Leaky 'lif2': backward through time */
         k5_lif2_backward(t, (A + 41943040), (A + 51380224), NULL, (A + 54525952), (A + 58195968), k5_lif2_beta, k5_lif2_thr, NULL, NULL);
         memset((A + 51380224), 0, 2097152 * sizeof(float));

@@ -507,7 +507,7 @@ static SNN_NOINLINE void k2_lif1_step_rows(int n0, int n1, const float *restrict
     }
 }
 
-static void k2_lif1_step(const float *restrict in, float *restrict u, float *restrict mem,
+static inline void k2_lif1_step(const float *restrict in, float *restrict u, float *restrict mem,
     float *restrict spk)
 {
     SNN_PAR_FOR
@@ -664,7 +664,7 @@ static SNN_NOINLINE void k5_lif2_step_rows(int n0, int n1, const float *restrict
     }
 }
 
-static void k5_lif2_step(const float *restrict in, float *restrict u, float *restrict mem,
+static inline void k5_lif2_step(const float *restrict in, float *restrict u, float *restrict mem,
     float *restrict spk)
 {
     SNN_PAR_FOR
@@ -691,19 +691,34 @@ static void k7_fc_wrows(const float *restrict in, float *restrict out)
         }
 }
 
-static void k7_fc_forward(const void *restrict x, const float *restrict w, const float *restrict bias,
+static inline void k7_fc_forward_row(int n, int p, const void *restrict x, const float *restrict w,
+    const float *restrict bias, float *restrict y)
+{
+    enum { PW = SNN_EP * SNN_VW, NPF = 10 / PW };
+    (void)bias;
+    const float *restrict s = (const float *)x + n * 1024;
+    if (p < NPF)
+        snn_events_float(PW, 1024, s, w + p * PW, 16, y + n * 10 + p * PW, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f);
+    else
+        snn_events_float(10 % PW, 1024, s, w + p * PW, 16, y + n * 10 + p * PW, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f);
+}
+
+static inline void k7_fc_forward(const void *restrict x, const float *restrict w, const float *restrict bias,
     float *restrict y)
 {
-    enum { PW = SNN_EP * SNN_VW, NPF = 10 / PW, NP = (10 + PW - 1) / PW };
-    (void)bias;
+    enum { PW = SNN_EP * SNN_VW, NP = (10 + PW - 1) / PW };
     for (int p = 0; p < NP; p++)
-        for (int n = 0; n < 128; n++) {
-            const float *restrict s = (const float *)x + n * 1024;
-            if (p < NPF)
-                snn_events_float(PW, 1024, s, w + p * PW, 16, y + n * 10 + p * PW, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f);
-            else
-                snn_events_float(10 % PW, 1024, s, w + p * PW, 16, y + n * 10 + p * PW, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f);
-        }
+        for (int n = 0; n < 128; n++)
+            k7_fc_forward_row(n, p, x, w, bias, y);
+}
+
+static inline void k7_fc_forward_rows(int n0, int n1, const void *restrict x, const float *restrict w,
+    const float *restrict bias, float *restrict y)
+{
+    enum { PW = SNN_EP * SNN_VW, NP = (10 + PW - 1) / PW };
+    for (int p = 0; p < NP; p++)
+        for (int n = n0; n < n1; n++)
+            k7_fc_forward_row(n, p, x, w, bias, y);
 }
 
 static SNN_NOINLINE void k8_lif3_step_rows(int n0, int n1, const float *restrict in, float *restrict u,
@@ -721,14 +736,14 @@ static SNN_NOINLINE void k8_lif3_step_rows(int n0, int n1, const float *restrict
     }
 }
 
-static void k8_lif3_step(const float *restrict in, float *restrict u, float *restrict mem,
+static inline void k8_lif3_step(const float *restrict in, float *restrict u, float *restrict mem,
     float *restrict spk)
 {
     const int n0 = 0, n1 = 128;
     k8_lif3_step_rows(n0, n1, in, u, mem, spk);
 }
 
-static void k9_loss_step(const float *restrict z, const int64_t *restrict y, float *restrict loss)
+static inline void k9_loss_step(const float *restrict z, const int64_t *restrict y, float *restrict loss)
 {
     float sum = 0.0f;
     for (int n = 0; n < 128; n++)
@@ -736,10 +751,22 @@ static void k9_loss_step(const float *restrict z, const int64_t *restrict y, flo
     loss[0] += sum / (float)128;
 }
 
-static void k10_predict_sum(const float *restrict x, float *restrict acc)
+static inline void k9_loss_step_rows(int n0, int n1, const float *restrict z, const int64_t *restrict y,
+    float *restrict terms)
 {
-    for (int i = 0; i < 1280; i++)
+    for (int n = n0; n < n1; n++)
+        terms[n] = snn_ce_row(z + n * 10, 10, y[n], NULL);
+}
+
+static void k10_predict_sum_rows(int n0, int n1, const float *restrict x, float *restrict acc)
+{
+    for (int i = n0 * 10; i < n1 * 10; i++)
         acc[i] += x[i];
+}
+
+static inline void k10_predict_sum(const float *restrict x, float *restrict acc)
+{
+    k10_predict_sum_rows(0, 1280 / 10, x, acc);
 }
 
 static void k10_predict_finish(const float *restrict acc, int64_t *restrict cls)
@@ -754,14 +781,20 @@ static void k10_predict_finish(const float *restrict acc, int64_t *restrict cls)
     }
 }
 
-static void k9_loss_backward(const float *restrict z, const int64_t *restrict y, float *restrict dz)
+static void k9_loss_backward_rows(int n0, int n1, const float *restrict z, const int64_t *restrict y,
+    float *restrict dz)
 {
     float p[10];
-    for (int n = 0; n < 128; n++) {
+    for (int n = n0; n < n1; n++) {
         snn_ce_row(z + n * 10, 10, y[n], p);
         for (int c = 0; c < 10; c++)
             dz[n * 10 + c] += (p[c] - (c == y[n] ? 1.0f : 0.0f)) * 0.001953125f;
     }
+}
+
+static inline void k9_loss_backward(const float *restrict z, const int64_t *restrict y, float *restrict dz)
+{
+    k9_loss_backward_rows(0, 128, z, y, dz);
 }
 
 static SNN_NOINLINE void k8_lif3_backward_rows(int n0, int n1, int t, const float *restrict mem,
@@ -777,12 +810,12 @@ static SNN_NOINLINE void k8_lif3_backward_rows(int n0, int n1, int t, const floa
         const float ramp = a > 0.0f  ? 1.0f / th : 0.0f;
         (void)ramp;
         const float da = carry[i] + 0.0f + dspk[i] * ramp;
-        din[i] += da;
+        din[i] = da;
         carry[i] = da * b;
     }
 }
 
-static void k8_lif3_backward(int t, const float *restrict mem, const float *restrict spk,
+static inline void k8_lif3_backward(int t, const float *restrict mem, const float *restrict spk,
     const float *restrict dspk, const float *restrict dmem, float *restrict din,
     float *restrict carry)
 {
@@ -790,7 +823,7 @@ static void k8_lif3_backward(int t, const float *restrict mem, const float *rest
     k8_lif3_backward_rows(n0, n1, t, mem, spk, dspk, dmem, din, carry);
 }
 
-static void k7_fc_dx(const float *restrict a, const float *restrict b, const float *restrict bias,
+static inline void k7_fc_dx(const float *restrict a, const float *restrict b, const float *restrict bias,
     float *restrict c)
 {
     enum { MF = 128 / SNN_MR, MB = (128 + SNN_MR - 1) / SNN_MR, NF = 1024 / SNN_NR, NB = (1024 + SNN_NR - 1) / SNN_NR };
@@ -816,31 +849,64 @@ static void k7_fc_dx(const float *restrict a, const float *restrict b, const flo
         }
 }
 
+static inline void k7_fc_dx_rows(int i0, int i1, const float *restrict a, const float *restrict b,
+    const float *restrict bias, float *restrict c)
+{
+    enum { NF = 1024 / SNN_NR, NB = (1024 + SNN_NR - 1) / SNN_NR };
+    (void)bias;
+    for (int jb = 0; jb < NB; jb++) {
+        const float *restrict bp = b + jb * SNN_NR;
+        const float *restrict cb = bias + (0 == 1 ? jb * SNN_NR : 0);
+        int i = i0;
+        for (; i + SNN_MR <= i1; i += SNN_MR) {
+            const float *restrict ap = a + (long)i * 10;
+            float *restrict cp = c + (long)i * 1024 + jb * SNN_NR;
+            if (jb < NF)
+                snn_tile(SNN_MR, SNN_NR, 10, ap, 10, 1, bp, 1024, cp, 1024, 0, 1.0f, cb, 0, 1.0f);
+            else
+                snn_tile(SNN_MR, 1024 % SNN_NR, 10, ap, 10, 1, bp, 1024, cp, 1024, 0, 1.0f, cb, 0, 1.0f);
+        }
+        for (; i < i1; i++) { /* the rows left: one at a time, computed the same way */
+            const float *restrict ap = a + (long)i * 10;
+            float *restrict cp = c + (long)i * 1024 + jb * SNN_NR;
+            if (jb < NF)
+                snn_tile(1, SNN_NR, 10, ap, 10, 1, bp, 1024, cp, 1024, 0, 1.0f, cb, 0, 1.0f);
+            else
+                snn_tile(1, 1024 % SNN_NR, 10, ap, 10, 1, bp, 1024, cp, 1024, 0, 1.0f, cb, 0, 1.0f);
+        }
+    }
+}
+
 static void k7_fc_dw(const void *restrict x, const float *restrict dy, float *restrict dw)
 {
-    enum { PW = SNN_EP * SNN_VW, NPF = 10 / PW, NP = (10 + PW - 1) / PW };
-    static float g[128 * 10]; /* alpha dy */
-    const float *restrict gp = dy;
-    if (1.0f != 1.0f) {
-        for (int i = 0; i < 128 * 10; i++)
-            g[i] = 1.0f * dy[i];
-        gp = g;
-    }
+    /* units of work: output panels times blocks of QB words; in each, every
+     * row of dy is read once and added for each spike of the block */
+    enum { PW = SNN_EP * SNN_VW, NPF = 10 / PW, NP = (10 + PW - 1) / PW,
+           QB = NP >= 8 ? 16 : (16 * NP + 7) / 8, NQ = (16 + QB - 1) / QB };
     for (int p = 0; p < NP; p++)
-        for (int q = 0; q < 16; q++)
-            for (int n = 0; n < 128; n++) {
-                const float *restrict gn = gp + n * 10 + p * PW;
-                const float *restrict xn = (const float *)x + n * 1024;
-                for (int k = q * 64; k < q * 64 + 64 && k < 1024; k++) {
-                    if (xn[k] == 0.0f)
-                        continue;
-                    float *restrict dwk = dw + (long)k * 16 + p * PW;
-                    if (p < NPF)
-                        snn_event_add(PW, dwk, gn, 1, xn[k]);
-                    else
-                        snn_event_add(10 % PW, dwk, gn, 1, xn[k]);
+        for (int qb = 0; qb < NQ; qb++)
+            for (int t = 1 - 1; t >= 0; t--)
+                for (int n = 0; n < 128; n++) {
+                    const float *restrict gn = dy + ((long)t * 128 + n) * 10 + p * PW;
+                    float g[PW]; /* alpha dy */
+                    if (1.0f != 1.0f) {
+                        for (int o = 0; o < PW && p * PW + o < 10; o++)
+                            g[o] = 1.0f * gn[o];
+                        gn = g;
+                    }
+                    for (int q = qb * QB; q < qb * QB + QB && q < 16; q++) {
+                        const float *restrict xn = (const float *)x + ((long)t * 128 + n) * 1024;
+                        for (int k = q * 64; k < q * 64 + 64 && k < 1024; k++) {
+                            if (xn[k] == 0.0f)
+                                continue;
+                            float *restrict dwk = dw + (long)k * 16 + p * PW;
+                            if (p < NPF)
+                                snn_event_add(PW, dwk, gn, 1, xn[k]);
+                            else
+                                snn_event_add(10 % PW, dwk, gn, 1, xn[k]);
+                        }
+                    }
                 }
-            }
 }
 
 static void k7_fc_dw_add(const float *restrict in, float *restrict out)
@@ -861,9 +927,10 @@ static void k7_fc_dw_add(const float *restrict in, float *restrict out)
 
 static void k7_fc_dbias(const float *restrict dy, float *restrict dc)
 {
-    for (int n = 0; n < 128; n++)
-        for (int o = 0; o < 10; o++)
-            dc[o] += dy[n * 10 + o];
+    for (int t = 1 - 1; t >= 0; t--)
+        for (int n = 0; n < 128; n++)
+            for (int o = 0; o < 10; o++)
+                dc[o] += dy[((long)t * 128 + n) * 10 + o];
 }
 
 static SNN_NOINLINE void k5_lif2_backward_rows(int n0, int n1, int t, const float *restrict mem,
@@ -879,12 +946,12 @@ static SNN_NOINLINE void k5_lif2_backward_rows(int n0, int n1, int t, const floa
         const float ramp = a > 0.0f  ? 1.0f / th : 0.0f;
         (void)ramp;
         const float da = carry[i] + 0.0f + dspk[i] * ramp;
-        din[i] += da;
+        din[i] = da;
         carry[i] = da * b;
     }
 }
 
-static void k5_lif2_backward(int t, const float *restrict mem, const float *restrict spk,
+static inline void k5_lif2_backward(int t, const float *restrict mem, const float *restrict spk,
     const float *restrict dspk, const float *restrict dmem, float *restrict din,
     float *restrict carry)
 {
@@ -1130,7 +1197,7 @@ static SNN_NOINLINE void k2_lif1_backward_rows(int n0, int n1, int t, const floa
     }
 }
 
-static void k2_lif1_backward(int t, const float *restrict mem, const float *restrict spk,
+static inline void k2_lif1_backward(int t, const float *restrict mem, const float *restrict spk,
     const float *restrict dspk, const float *restrict dmem, float *restrict din,
     float *restrict carry)
 {
@@ -1400,14 +1467,12 @@ void model_backward(void)
         memset((A + 5799936), 0, 1280 * sizeof(float));
         /* snn.CeRateLoss 'loss': backward */
         k9_loss_backward((A + 7487488) + (size_t)t * 1280, model_in_y, (A + 5799936));
-        memset((A + 5931008), 0, 1280 * sizeof(float));
         /* snn.MultiStrengthLeaky 'lif3': backward through time */
         k8_lif3_backward(t, (A + 7492608), (A + 7487488), (A + 5799936), NULL, (A + 5931008), (A + 7499008));
         /* Gemm 'fc': backward */
         k7_fc_dx((A + 5931008), model_p_fc_weight, NULL, (A + 5799936));
         k7_fc_dw((A + 4751360) + (size_t)t * 131072, (A + 5931008), (A + 7471104));
         k7_fc_dbias((A + 5931008), model_g_fc_bias);
-        memset((A + 6545408), 0, 131072 * sizeof(float));
         /* snn.MultiStrengthLeaky 'lif2': backward through time */
         k5_lif2_backward(t, (A + 5275648), (A + 4751360), (A + 5799936), NULL, (A + 6545408), (A + 7340032));
         memset((A + 5799936), 0, 524288 * sizeof(float));
