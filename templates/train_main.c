@@ -266,6 +266,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 /* What check_model() found. */
 static const TENSOR *in_x, *in_y, *out_loss, *out_pred;
+/* Further class outputs (a second Predict rule, say): their test accuracy
+ * is reported beside the first's. */
+#define MAX_EXTRA_PRED 4
+static const TENSOR *extra_pred[MAX_EXTRA_PRED];
+static long extra_correct[MAX_EXTRA_PRED];
+static int n_extra_pred;
 static size_t item_size;
 static int num_classes;
 
@@ -384,6 +390,11 @@ static int check_model(void)
     out_loss = &SNN_API(outputs)[SNN_CONST(LOSS_OUTPUT)];
     int p = SNN_CONST(PREDICT_OUTPUT);
     out_pred = p >= 0 ? &SNN_API(outputs)[p < 0 ? 0 : p] : NULL;
+    for (int i = 0; i < SNN_CONST(NUM_OUTPUTS) && n_extra_pred < MAX_EXTRA_PRED; i++) {
+        const TENSOR *o = &SNN_API(outputs)[i];
+        if (o != out_pred && o->i64 && !o->temporal && o->rank == 1 && o->numel == BATCH)
+            extra_pred[n_extra_pred++] = o;
+    }
     /* The class count: the model's own when snn_api.h gives it, else the
      * last axis of a [T, N, C] record; otherwise the model's forward pass
      * checks the labels itself. */
@@ -434,6 +445,8 @@ static long evaluate(const struct dataset *ds, size_t n, int64_t *pred)
 {
     uint32_t idx[BATCH];
     long correct = 0;
+    for (int e = 0; e < n_extra_pred; e++)
+        extra_correct[e] = 0;
     for (size_t s = 0; s < n; s += BATCH) {
         size_t m = n - s < BATCH ? n - s : BATCH;
         for (size_t k = 0; k < BATCH; k++) /* padding repeats the batch's first sample */
@@ -448,6 +461,8 @@ static long evaluate(const struct dataset *ds, size_t n, int64_t *pred)
         for (size_t k = 0; k < m; k++) {
             pred[s + k] = out_pred->i64[k];
             correct += pred[s + k] == ds->labels[s + k];
+            for (int e = 0; e < n_extra_pred; e++)
+                extra_correct[e] += extra_pred[e]->i64[k] == ds->labels[s + k];
         }
     }
     return correct;
@@ -786,8 +801,12 @@ static int open_outputs(struct run *r)
     r->metrics = fopen(r->metrics_path, append ? "a" : "w");
     if (!r->metrics)
         return fail("%s: cannot create: %s", r->metrics_path, strerror(errno));
-    if (!append)
-        fprintf(r->metrics, "epoch,train_loss,train_acc,test_acc,samples_per_s,seconds\n");
+    if (!append) {
+        fprintf(r->metrics, "epoch,train_loss,train_acc,test_acc,samples_per_s,seconds");
+        for (int e = 0; e < n_extra_pred; e++)
+            fprintf(r->metrics, ",test_acc_%s", extra_pred[e]->name);
+        fprintf(r->metrics, "\n");
+    }
     fflush(r->metrics);
     return 0;
 }
@@ -875,9 +894,17 @@ static int end_epoch(struct run *r, long epoch, double loss, long correct, doubl
     format_acc(te, sizeof te, r->test_correct, r->n_test);
     printf("epoch %ld/%ld  train loss %.4f  train acc %s  test acc %s  %.0f samples/s  %.1f s\n",
            epoch, r->o.epochs, loss, tr, te, rate, secs);
+    for (int e = 0; e < n_extra_pred && r->test_correct >= 0; e++) {
+        char ex[16];
+        printf("  test acc by '%s' %s\n", extra_pred[e]->name,
+               format_acc(ex, sizeof ex, extra_correct[e], r->n_test));
+    }
     fflush(stdout);
-    fprintf(r->metrics, "%ld,%.6f,%s,%s,%.1f,%.3f\n", epoch, loss, out_pred ? tr : "",
+    fprintf(r->metrics, "%ld,%.6f,%s,%s,%.1f,%.3f", epoch, loss, out_pred ? tr : "",
             out_pred ? te : "", rate, secs);
+    for (int e = 0; e < n_extra_pred; e++)
+        fprintf(r->metrics, ",%.4f", r->n_test ? (double)extra_correct[e] / (double)r->n_test : 0.0);
+    fprintf(r->metrics, "\n");
     if (fflush(r->metrics) != 0)
         return fail("%s: cannot write: %s", r->metrics_path, strerror(errno));
     return 0;
