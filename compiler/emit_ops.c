@@ -134,6 +134,13 @@ static bool present(struct ir_value *v)
     return v && ir_root(v)->storage != IR_ST_NONE;
 }
 
+/* How a neuron writes an output: 0 not at all, 1 stored, 2 streamed past
+ * the cache (a record only the caller reads, plan.c). */
+static int out_mode(struct ir_value *v)
+{
+    return !present(v) ? 0 : ir_root(v)->write_only && ir_root(v)->storage == IR_ST_RECORD ? 2 : 1;
+}
+
 static int words_of(const struct ir_value *v)
 {
     return (int)((per_sample(v) + 63) / 64);
@@ -398,7 +405,7 @@ static bool fwd_leaky(struct emitter *e, struct ir_node *n)
     const char *k = emit_kname(e, n, "step");
     bool bits = spk && ir_root(spk)->bits;
     emit_printf(e->sec[SEC_DEFS], "SNN_LEAKY_FORWARD(%s, %d, %zu, %d, %s, %s, %d, %d, %d, %d, %d)m4_dnl\n", k,
-                batch_of(x), per_sample(x), (int)n->at.reset, bi, ti, present(mem), present(spk), bits,
+                batch_of(x), per_sample(x), (int)n->at.reset, bi, ti, out_mode(mem), out_mode(spk), bits,
                 words_of(x), par((double)x->numel * 8));
     zero(e, e->sec[SEC_PRE], IND, n->aux[0]);
     emit_call_comment(e->sec[SEC_STEP], IND2, n, bits ? "spikes also as bits" : NULL);

@@ -90,7 +90,8 @@ struct ir_value {
     bool spike;             /* values are spikes: 0/1 or integer strengths, mostly 0 */
     bool binary;            /* spikes of 0 or 1 only */
     struct ir_value *bits;  /* a 1-bit copy, [N][words of 64 bits] per step, or NULL */
-    bool no_float;          /* every reader takes the bits: the float tensor is not kept */
+    bool no_float;          /* every reader takes the bits, or nobody reads it: not kept */
+    bool write_only;        /* a record only the caller reads: stored past the cache */
 };
 
 enum ir_reset { IR_RESET_SUBTRACT, IR_RESET_ZERO, IR_RESET_NONE };

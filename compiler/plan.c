@@ -194,44 +194,62 @@ static void choose_dense(struct ir_graph *g)
     }
 }
 
+/* Who reads value r (a root): graph outputs, forward kernels and backward
+ * kernels, as floats or as bits. */
+struct readers {
+    bool output, bit_fwd, float_fwd, bit_bwd, float_bwd;
+};
+
+static struct readers find_readers(struct ir_graph *g, struct ir_value *r)
+{
+    struct readers rd = {0};
+    for (int k = 0; k < g->nvalues; k++)
+        if (ir_root(g->values[k]) == r && g->values[k]->output_index >= 0)
+            rd.output = true;
+    for (int j = 0; j < g->nnodes; j++) {
+        struct ir_node *n = g->nodes[j];
+        for (int k = 0; !n->dead && k < n->nin; k++)
+            if (n->in[k] && ir_root(n->in[k]) == r) {
+                if (reads_bits(n, k))
+                    rd.bit_fwd = true;
+                else
+                    rd.float_fwd = true;
+            }
+    }
+    for (int j = 0; g->training && j < g->nbwd; j++) {
+        struct ir_node *b = g->bwd[j], *f = b->fwd;
+        for (int k = 0; k < f->nin + f->nout; k++) {
+            struct ir_value *v = k < f->nin ? f->in[k] : f->out[k - f->nin];
+            if (!v || ir_root(v) != r || !bwd_reads(b, k))
+                continue;
+            if (k < f->nin && reads_bits(f, k))
+                rd.bit_bwd = true;
+            else
+                rd.float_bwd = true;
+        }
+    }
+    return rd;
+}
+
 /* Binary spikes whose readers all take bits keep a 1-bit copy instead of
  * floats: per step for forward readers, a record of T steps (the tape)
  * when backward reads it. A value some other kernel reads from backward
- * stays a float record. */
+ * stays a float record. Neuron outputs nobody reads are not written at
+ * all, and records only the caller reads are written past the cache. */
 static void choose_bits(struct ir_graph *g)
 {
     for (int i = 0; i < g->nvalues; i++) {
         struct ir_value *r = g->values[i];
-        if (r->alias || !r->binary || r->time != IR_TEMPORAL || !r->batched || r->role != IR_ROLE_ACT ||
-            !r->producer || r->dims[0] <= 0)
+        if (r->alias || r->time != IR_TEMPORAL || !r->batched || r->role != IR_ROLE_ACT || !r->producer ||
+            r->producer_slot < 0 || r->dims[0] <= 0) /* node outputs, not scratch */
             continue;
-        bool bit_fwd = false, float_fwd = false, bit_bwd = false, float_bwd = false;
-        for (int k = 0; k < g->nvalues; k++)
-            if (ir_root(g->values[k]) == r && g->values[k]->output_index >= 0)
-                float_fwd = true;
-        for (int j = 0; j < g->nnodes; j++) {
-            struct ir_node *n = g->nodes[j];
-            for (int k = 0; !n->dead && k < n->nin; k++)
-                if (n->in[k] && ir_root(n->in[k]) == r) {
-                    if (reads_bits(n, k))
-                        bit_fwd = true;
-                    else
-                        float_fwd = true;
-                }
-        }
-        for (int j = 0; g->training && j < g->nbwd; j++) {
-            struct ir_node *b = g->bwd[j], *f = b->fwd;
-            for (int k = 0; k < f->nin + f->nout; k++) {
-                struct ir_value *v = k < f->nin ? f->in[k] : f->out[k - f->nin];
-                if (!v || ir_root(v) != r || !bwd_reads(b, k))
-                    continue;
-                if (k < f->nin && reads_bits(f, k))
-                    bit_bwd = true;
-                else
-                    float_bwd = true;
-            }
-        }
-        if (float_bwd || !(bit_fwd || bit_bwd))
+        struct readers rd = find_readers(g, r);
+        bool neuron = r->producer->op == IR_OP_LEAKY || r->producer->op == IR_OP_SYNAPTIC ||
+                      r->producer->op == IR_OP_MS_LEAKY;
+        r->write_only = neuron && rd.output && !rd.float_fwd && !rd.float_bwd;
+        if (neuron && !rd.output && !rd.float_fwd && !rd.float_bwd && !rd.bit_fwd && !rd.bit_bwd)
+            r->no_float = true; /* nobody reads it */
+        if (!r->binary || rd.float_bwd || !(rd.bit_fwd || rd.bit_bwd))
             continue;
         int64_t m = (int64_t)(r->numel / (size_t)r->dims[0]), words = (m + 63) / 64;
         struct ir_value *b = ir_value_new(g, arena_printf(g->arena, "%s:bits", r->name));
@@ -243,7 +261,7 @@ static void choose_bits(struct ir_graph *g)
         ir_value_set_shape(b, 2, dims);
         b->producer = r->producer;
         b->producer_slot = -1;
-        b->saved = bit_bwd;
+        b->saved = rd.bit_bwd;
         r->bits = b;
         /* backward reads the bits, not the floats */
         for (int k = 0; k < g->nvalues; k++)
@@ -251,7 +269,8 @@ static void choose_bits(struct ir_graph *g)
                 g->values[k]->saved = false;
         /* neurons write the bits themselves; other producers write floats
          * that a packing kernel turns into bits */
-        r->no_float = !float_fwd && (r->producer->op == IR_OP_LEAKY || r->producer->op == IR_OP_SYNAPTIC);
+        r->no_float = !rd.output && !rd.float_fwd && (r->producer->op == IR_OP_LEAKY ||
+                                                       r->producer->op == IR_OP_SYNAPTIC);
     }
 }
 

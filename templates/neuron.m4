@@ -5,8 +5,9 @@ m4_dnl
 m4_dnl SNN_LEAKY_FORWARD(fn, N, M, reset, bidx, tidx, want_mem, want_spk, bits, words, par)
 m4_dnl   M neurons per sample; reset 0 subtract, 1 zero, 2 none; bidx/tidx index
 m4_dnl   beta/threshold: 0 for one value, j for one per neuron. want_mem and
-m4_dnl   want_spk say whether anybody reads those floats; with bits, the spikes
-m4_dnl   are also written as bits, 64 neurons to a word, for event-driven readers.
+m4_dnl   want_spk say whether anybody reads those floats (2: only the caller,
+m4_dnl   after the pass: stored past the cache); with bits, the spikes are also
+m4_dnl   written as bits, 64 neurons to a word, for event-driven readers.
 m4_define(<<<SNN_LEAKY_FORWARD>>>, <<<
 static SNN_NOINLINE void $1_rows(int n0, int n1, const float *restrict in, float *restrict u,
     float *restrict mem, float *restrict spk, snn_bits *restrict bits, const float *restrict beta,
@@ -17,6 +18,9 @@ static SNN_NOINLINE void $1_rows(int n0, int n1, const float *restrict in, float
         for (int q = 0; q < $10; q++) {
             const int j0 = q * 64, len = $3 - j0 < 64 ? $3 - j0 : 64;
             float s[64];
+m4_ifelse(<<<$7>>>, <<<2>>>, <<<m4_dnl
+            float vm[64];
+>>>)m4_dnl
             for (int jj = 0; jj < len; jj++) {
                 const int j = j0 + jj, i = n * $3 + j;
                 (void)j;
@@ -33,14 +37,22 @@ m4_ifelse(<<<$4>>>, <<<0>>>, <<<m4_dnl
                 const float v = b * prev + in[i];
 >>>)m4_dnl
                 u[i] = v;
-SNN_IF($7, <<<m4_dnl
+m4_ifelse(<<<$7>>>, <<<1>>>, <<<m4_dnl
                 mem[i] = v;
+>>>, <<<$7>>>, <<<2>>>, <<<m4_dnl
+                vm[jj] = v;
 >>>)m4_dnl
                 s[jj] = v - th > 0.0f ? 1.0f : 0.0f;
-SNN_IF($8, <<<m4_dnl
+m4_ifelse(<<<$8>>>, <<<1>>>, <<<m4_dnl
                 spk[i] = s[jj];
 >>>)m4_dnl
             }
+m4_ifelse(<<<$7>>>, <<<2>>>, <<<m4_dnl
+            snn_stream64(mem + n * $3 + j0, vm, len);
+>>>)m4_dnl
+m4_ifelse(<<<$8>>>, <<<2>>>, <<<m4_dnl
+            snn_stream64(spk + n * $3 + j0, s, len);
+>>>)m4_dnl
 SNN_IF($9, <<<m4_dnl
             bits[n * $10 + q] = snn_pack64(s, len);
 >>>, <<<m4_dnl
@@ -48,6 +60,9 @@ SNN_IF($9, <<<m4_dnl
 >>>)m4_dnl
         }
     }
+SNN_IF(m4_eval(<<<$7 == 2 || $8 == 2>>>), <<<m4_dnl
+    snn_stream_done();
+>>>)m4_dnl
 }
 
 static inline void $1(const float *restrict in, float *restrict u, float *restrict mem,

@@ -177,6 +177,62 @@ static inline uint64_t snn_pack64(float *restrict s, const int len)
     return m;
 }
 
+/* Stores len (<= 64) floats of a buffer of 64 past the cache, for a record
+ * nobody reads during the pass: the lines are not read first, nor kept.
+ * snn_stream_done() orders these stores before whatever follows. */
+static inline void snn_stream64(float *restrict dst, const float *restrict src, const int len)
+{
+#if defined(__AVX__)
+    if (len == 64 && ((uintptr_t)dst & 31) == 0) {
+        SNN_UNROLL
+        for (int v = 0; v < 8; v++)
+            _mm256_stream_ps(dst + 8 * v, _mm256_loadu_ps(src + 8 * v));
+        return;
+    }
+#endif
+    memcpy(dst, src, (size_t)len * sizeof(float));
+}
+#if defined(__AVX__)
+#define snn_stream_done() _mm_sfence()
+#else
+#define snn_stream_done() ((void)0)
+#endif
+
+/* out[c ldo + r] (+)= in[r ldi + c] for an 8 x 8 block: in registers (AVX)
+ * or element by element; the same values either way. */
+static inline __attribute__((always_inline)) void snn_tr8(const float *restrict in, const long ldi,
+    float *restrict out, const long ldo, const int add)
+{
+#if defined(__AVX__)
+    __m256 r0 = _mm256_loadu_ps(in), r1 = _mm256_loadu_ps(in + ldi), r2 = _mm256_loadu_ps(in + 2 * ldi),
+           r3 = _mm256_loadu_ps(in + 3 * ldi), r4 = _mm256_loadu_ps(in + 4 * ldi),
+           r5 = _mm256_loadu_ps(in + 5 * ldi), r6 = _mm256_loadu_ps(in + 6 * ldi),
+           r7 = _mm256_loadu_ps(in + 7 * ldi);
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
+           t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
+           t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    r0 = _mm256_shuffle_ps(t0, t2, 0x44);
+    r1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    r2 = _mm256_shuffle_ps(t1, t3, 0x44);
+    r3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    r4 = _mm256_shuffle_ps(t4, t6, 0x44);
+    r5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    r6 = _mm256_shuffle_ps(t5, t7, 0x44);
+    r7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    __m256 c[8] = {_mm256_permute2f128_ps(r0, r4, 0x20), _mm256_permute2f128_ps(r1, r5, 0x20),
+                   _mm256_permute2f128_ps(r2, r6, 0x20), _mm256_permute2f128_ps(r3, r7, 0x20),
+                   _mm256_permute2f128_ps(r0, r4, 0x31), _mm256_permute2f128_ps(r1, r5, 0x31),
+                   _mm256_permute2f128_ps(r2, r6, 0x31), _mm256_permute2f128_ps(r3, r7, 0x31)};
+    SNN_UNROLL
+    for (int k = 0; k < 8; k++)
+        _mm256_storeu_ps(out + k * ldo, add ? _mm256_add_ps(_mm256_loadu_ps(out + k * ldo), c[k]) : c[k]);
+#else
+    for (int k = 0; k < 8; k++)
+        for (int r = 0; r < 8; r++)
+            out[k * ldo + r] = add ? out[k * ldo + r] + in[r * ldi + k] : in[r * ldi + k];
+#endif
+}
+
 /* y = v or y = y + v on n lanes (a whole vector when n >= SNN_VW) */
 #define SNN_PUT(p, v, n, add) \
     do { \
@@ -710,9 +766,7 @@ static void k7_fc_wrows(const float *restrict in, float *restrict out)
     for (int r0 = 0; r0 < 10; r0 += 8)
         for (int c0 = 0; c0 < 4096; c0 += 8) {
             if (r0 + 8 <= 10 && c0 + 8 <= 4096) {
-                for (int c = 0; c < 8; c++)
-                    for (int r = 0; r < 8; r++)
-                        out[(long)(c0 + c) * 16 + r0 + r] = in[(long)(r0 + r) * 4096 + c0 + c];
+                snn_tr8(in + (long)r0 * 4096 + c0, 4096, out + (long)c0 * 16 + r0, 16, 0);
             } else {
                 for (int c = c0; c < c0 + 8 && c < 4096; c++)
                     for (int r = r0; r < r0 + 8 && r < 10; r++)
@@ -969,9 +1023,7 @@ static void k7_fc_dw_add(const float *restrict in, float *restrict out)
     for (int r0 = 0; r0 < 4096; r0 += 8)
         for (int c0 = 0; c0 < 10; c0 += 8) {
             if (r0 + 8 <= 4096 && c0 + 8 <= 10) {
-                for (int c = 0; c < 8; c++)
-                    for (int r = 0; r < 8; r++)
-                        out[(long)(c0 + c) * 4096 + r0 + r] += in[(long)(r0 + r) * 16 + c0 + c];
+                snn_tr8(in + (long)r0 * 16 + c0, 16, out + (long)c0 * 4096 + r0, 4096, 1);
             } else {
                 for (int c = c0; c < c0 + 8 && c < 10; c++)
                     for (int r = r0; r < r0 + 8 && r < 4096; r++)

@@ -38,6 +38,7 @@ static float model_arena[7133456] __attribute__((aligned(64)));
 float model_in_x[100352];
 int64_t model_in_y[128];
 static int64_t model_i_pred[128];
+static int64_t model_i_pred_membrane[128];
 
 /* Parameters, their gradients and optimizer state. */
 float model_p_fc1_weight[784000] __attribute__((aligned(64)));
@@ -169,6 +170,62 @@ static inline uint64_t snn_pack64(float *restrict s, const int len)
     for (int v = 0; v < 64 / SNN_VW; v++)
         m |= snn_vnonzero(snn_vload(s + v * SNN_VW)) << (v * SNN_VW);
     return m;
+}
+
+/* Stores len (<= 64) floats of a buffer of 64 past the cache, for a record
+ * nobody reads during the pass: the lines are not read first, nor kept.
+ * snn_stream_done() orders these stores before whatever follows. */
+static inline void snn_stream64(float *restrict dst, const float *restrict src, const int len)
+{
+#if defined(__AVX__)
+    if (len == 64 && ((uintptr_t)dst & 31) == 0) {
+        SNN_UNROLL
+        for (int v = 0; v < 8; v++)
+            _mm256_stream_ps(dst + 8 * v, _mm256_loadu_ps(src + 8 * v));
+        return;
+    }
+#endif
+    memcpy(dst, src, (size_t)len * sizeof(float));
+}
+#if defined(__AVX__)
+#define snn_stream_done() _mm_sfence()
+#else
+#define snn_stream_done() ((void)0)
+#endif
+
+/* out[c ldo + r] (+)= in[r ldi + c] for an 8 x 8 block: in registers (AVX)
+ * or element by element; the same values either way. */
+static inline __attribute__((always_inline)) void snn_tr8(const float *restrict in, const long ldi,
+    float *restrict out, const long ldo, const int add)
+{
+#if defined(__AVX__)
+    __m256 r0 = _mm256_loadu_ps(in), r1 = _mm256_loadu_ps(in + ldi), r2 = _mm256_loadu_ps(in + 2 * ldi),
+           r3 = _mm256_loadu_ps(in + 3 * ldi), r4 = _mm256_loadu_ps(in + 4 * ldi),
+           r5 = _mm256_loadu_ps(in + 5 * ldi), r6 = _mm256_loadu_ps(in + 6 * ldi),
+           r7 = _mm256_loadu_ps(in + 7 * ldi);
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
+           t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
+           t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    r0 = _mm256_shuffle_ps(t0, t2, 0x44);
+    r1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    r2 = _mm256_shuffle_ps(t1, t3, 0x44);
+    r3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    r4 = _mm256_shuffle_ps(t4, t6, 0x44);
+    r5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    r6 = _mm256_shuffle_ps(t5, t7, 0x44);
+    r7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    __m256 c[8] = {_mm256_permute2f128_ps(r0, r4, 0x20), _mm256_permute2f128_ps(r1, r5, 0x20),
+                   _mm256_permute2f128_ps(r2, r6, 0x20), _mm256_permute2f128_ps(r3, r7, 0x20),
+                   _mm256_permute2f128_ps(r0, r4, 0x31), _mm256_permute2f128_ps(r1, r5, 0x31),
+                   _mm256_permute2f128_ps(r2, r6, 0x31), _mm256_permute2f128_ps(r3, r7, 0x31)};
+    SNN_UNROLL
+    for (int k = 0; k < 8; k++)
+        _mm256_storeu_ps(out + k * ldo, add ? _mm256_add_ps(_mm256_loadu_ps(out + k * ldo), c[k]) : c[k]);
+#else
+    for (int k = 0; k < 8; k++)
+        for (int r = 0; r < 8; r++)
+            out[k * ldo + r] = add ? out[k * ldo + r] + in[r * ldi + k] : in[r * ldi + k];
+#endif
 }
 
 /* y = v or y = y + v on n lanes (a whole vector when n >= SNN_VW) */
@@ -342,9 +399,7 @@ static void k0_fc1_wrows(const float *restrict in, float *restrict out)
     for (int r0 = 0; r0 < 1000; r0 += 8)
         for (int c0 = 0; c0 < 784; c0 += 8) {
             if (r0 + 8 <= 1000 && c0 + 8 <= 784) {
-                for (int c = 0; c < 8; c++)
-                    for (int r = 0; r < 8; r++)
-                        out[(long)(c0 + c) * 1008 + r0 + r] = in[(long)(r0 + r) * 784 + c0 + c];
+                snn_tr8(in + (long)r0 * 784 + c0, 784, out + (long)c0 * 1008 + r0, 1008, 0);
             } else {
                 for (int c = c0; c < c0 + 8 && c < 784; c++)
                     for (int r = r0; r < r0 + 8 && r < 1000; r++)
@@ -429,11 +484,12 @@ static SNN_NOINLINE void k1_lif1_step_rows(int n0, int n1, const float *restrict
                 u[i] = v;
                 mem[i] = v;
                 s[jj] = v - th > 0.0f ? 1.0f : 0.0f;
-                spk[i] = s[jj];
             }
+            snn_stream64(spk + n * 1000 + j0, s, len);
             bits[n * 16 + q] = snn_pack64(s, len);
         }
     }
+    snn_stream_done();
 }
 
 static inline void k1_lif1_step(const float *restrict in, float *restrict u, float *restrict mem,
@@ -453,9 +509,7 @@ static void k2_fc2_wrows(const float *restrict in, float *restrict out)
     for (int r0 = 0; r0 < 10; r0 += 8)
         for (int c0 = 0; c0 < 1000; c0 += 8) {
             if (r0 + 8 <= 10 && c0 + 8 <= 1000) {
-                for (int c = 0; c < 8; c++)
-                    for (int r = 0; r < 8; r++)
-                        out[(long)(c0 + c) * 16 + r0 + r] = in[(long)(r0 + r) * 1000 + c0 + c];
+                snn_tr8(in + (long)r0 * 1000 + c0, 1000, out + (long)c0 * 16 + r0, 16, 0);
             } else {
                 for (int c = c0; c < c0 + 8 && c < 1000; c++)
                     for (int r = r0; r < r0 + 8 && r < 10; r++)
@@ -568,6 +622,29 @@ static inline void k5_predict_sum(const float *restrict x, float *restrict acc)
 }
 
 static void k5_predict_finish(const float *restrict acc, int64_t *restrict cls)
+{
+    for (int n = 0; n < 128; n++) {
+        const float *restrict a = acc + n * 10;
+        int best = 0;
+        for (int c = 1; c < 10; c++)
+            if (a[c] > a[best])
+                best = c;
+        cls[n] = best;
+    }
+}
+
+static void k6_predict_membrane_sum_rows(int n0, int n1, const float *restrict x, float *restrict acc)
+{
+    for (int i = n0 * 10; i < n1 * 10; i++)
+        acc[i] += x[i];
+}
+
+static inline void k6_predict_membrane_sum(const float *restrict x, float *restrict acc)
+{
+    k6_predict_membrane_sum_rows(0, 1280 / 10, x, acc);
+}
+
+static void k6_predict_membrane_finish(const float *restrict acc, int64_t *restrict cls)
 {
     for (int n = 0; n < 128; n++) {
         const float *restrict a = acc + n * 10;
@@ -723,9 +800,7 @@ static void k2_fc2_dw_add(const float *restrict in, float *restrict out)
     for (int r0 = 0; r0 < 1000; r0 += 8)
         for (int c0 = 0; c0 < 10; c0 += 8) {
             if (r0 + 8 <= 1000 && c0 + 8 <= 10) {
-                for (int c = 0; c < 8; c++)
-                    for (int r = 0; r < 8; r++)
-                        out[(long)(c0 + c) * 1000 + r0 + r] += in[(long)(r0 + r) * 16 + c0 + c];
+                snn_tr8(in + (long)r0 * 16 + c0, 16, out + (long)c0 * 1000 + r0, 1000, 1);
             } else {
                 for (int c = c0; c < c0 + 8 && c < 10; c++)
                     for (int r = r0; r < r0 + 8 && r < 1000; r++)
@@ -836,6 +911,7 @@ static int model_begin(void)
     memset((A + 7129600), 0, 1280 * sizeof(float));
     (A + 7133440)[0] = 0.0f;
     memset((A + 6673280), 0, 1280 * sizeof(float));
+    memset((A + 6674560), 0, 1280 * sizeof(float));
     return 0;
 }
 
@@ -857,6 +933,8 @@ static void model_step_rows(int t, int n0, int n1)
     k4_loss_step_rows(n0, n1, (A + 7046400) + (size_t)t * 1280, model_in_y, (A + 7126400) + (size_t)t * 128);
     /* snn.Predict 'predict' */
     k5_predict_sum_rows(n0, n1, (A + 7014400) + (size_t)t * 1280, (A + 6673280));
+    /* snn.Predict 'predict_membrane' */
+    k6_predict_membrane_sum_rows(n0, n1, (A + 7046400) + (size_t)t * 1280, (A + 6674560));
 }
 
 /* One time step of the whole batch, chunk by chunk of 8 rows. */
@@ -875,6 +953,8 @@ static void model_end(void)
     k4_loss_terms((A + 7126400), (A + 7133440));
     /* snn.Predict 'predict': class per sample */
     k5_predict_finish((A + 6673280), model_i_pred);
+    /* snn.Predict 'predict_membrane': class per sample */
+    k6_predict_membrane_finish((A + 6674560), model_i_pred_membrane);
 }
 
 int model_forward(void)
@@ -958,9 +1038,10 @@ const struct model_tensor model_inputs[2] = {
     {"x", (float *)model_in_x, NULL, 0, 2, {128, 784}, 100352},
     {"y", NULL, (int64_t *)model_in_y, 0, 1, {128}, 128},
 };
-const struct model_tensor model_outputs[4] = {
+const struct model_tensor model_outputs[5] = {
     {"loss", (float *)(model_arena + 7133440), NULL, 0, 0, {0}, 1},
     {"pred", NULL, (int64_t *)model_i_pred, 0, 1, {128}, 128},
+    {"pred_membrane", NULL, (int64_t *)model_i_pred_membrane, 0, 1, {128}, 128},
     {"spk1", (float *)(model_arena + 0), NULL, 1, 3, {25, 128, 1000}, 3200000},
     {"spk2", (float *)(model_arena + 7014400), NULL, 1, 3, {25, 128, 10}, 32000},
 };
@@ -1082,7 +1163,7 @@ static const unsigned char model_onnx_head[331] = {
     116, 101, 112, 115, 18, 2, 50, 53, 114, 21, 10, 14, 115, 110, 110, 46, 98, 97, 116, 99,
     104, 95, 115, 105, 122, 101, 18, 3, 49, 50, 56,
 };
-static const unsigned char model_onnx_body[478] = {
+static const unsigned char model_onnx_body[588] = {
     10, 57, 10, 1, 120, 10, 10, 102, 99, 49, 46, 119, 101, 105, 103, 104, 116, 10, 8, 102,
     99, 49, 46, 98, 105, 97, 115, 18, 4, 99, 117, 114, 49, 26, 3, 102, 99, 49, 34, 4,
     71, 101, 109, 109, 42, 13, 10, 6, 116, 114, 97, 110, 115, 66, 24, 1, 160, 1, 2, 10,
@@ -1099,14 +1180,20 @@ static const unsigned char model_onnx_body[478] = {
     114, 97, 110, 101, 76, 111, 115, 115, 58, 3, 115, 110, 110, 10, 53, 10, 4, 115, 112, 107,
     50, 18, 4, 112, 114, 101, 100, 26, 7, 112, 114, 101, 100, 105, 99, 116, 34, 7, 80, 114,
     101, 100, 105, 99, 116, 42, 16, 10, 4, 114, 117, 108, 101, 34, 5, 99, 111, 117, 110, 116,
+    160, 1, 3, 58, 3, 115, 110, 110, 10, 78, 10, 4, 109, 101, 109, 50, 18, 13, 112, 114,
+    101, 100, 95, 109, 101, 109, 98, 114, 97, 110, 101, 26, 16, 112, 114, 101, 100, 105, 99, 116,
+    95, 109, 101, 109, 98, 114, 97, 110, 101, 34, 7, 80, 114, 101, 100, 105, 99, 116, 42, 23,
+    10, 4, 114, 117, 108, 101, 34, 12, 109, 101, 109, 98, 114, 97, 110, 101, 95, 115, 117, 109,
     160, 1, 3, 58, 3, 115, 110, 110, 18, 9, 102, 109, 110, 105, 115, 116, 95, 102, 99, 90,
     21, 10, 1, 120, 18, 16, 10, 14, 8, 1, 18, 10, 10, 3, 18, 1, 78, 10, 3, 8,
     144, 6, 90, 16, 10, 1, 121, 18, 11, 10, 9, 8, 7, 18, 5, 10, 3, 18, 1, 78,
     98, 14, 10, 4, 108, 111, 115, 115, 18, 6, 10, 4, 8, 1, 18, 0, 98, 19, 10, 4,
-    112, 114, 101, 100, 18, 11, 10, 9, 8, 7, 18, 5, 10, 3, 18, 1, 78, 98, 29, 10,
-    4, 115, 112, 107, 49, 18, 21, 10, 19, 8, 1, 18, 15, 10, 3, 18, 1, 84, 10, 3,
-    18, 1, 78, 10, 3, 8, 232, 7, 98, 28, 10, 4, 115, 112, 107, 50, 18, 20, 10, 18,
-    8, 1, 18, 14, 10, 3, 18, 1, 84, 10, 3, 18, 1, 78, 10, 2, 8, 10,
+    112, 114, 101, 100, 18, 11, 10, 9, 8, 7, 18, 5, 10, 3, 18, 1, 78, 98, 28, 10,
+    13, 112, 114, 101, 100, 95, 109, 101, 109, 98, 114, 97, 110, 101, 18, 11, 10, 9, 8, 7,
+    18, 5, 10, 3, 18, 1, 78, 98, 29, 10, 4, 115, 112, 107, 49, 18, 21, 10, 19, 8,
+    1, 18, 15, 10, 3, 18, 1, 84, 10, 3, 18, 1, 78, 10, 3, 8, 232, 7, 98, 28,
+    10, 4, 115, 112, 107, 50, 18, 20, 10, 18, 8, 1, 18, 14, 10, 3, 18, 1, 84, 10,
+    3, 18, 1, 78, 10, 2, 8, 10,
 };
 
 static const struct snnrt_param model_ckpt_params[4] = {

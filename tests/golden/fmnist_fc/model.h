@@ -13,7 +13,7 @@
 #define MODEL_BATCH 128
 #define MODEL_ARENA_BYTES 28533824 /* planned activations, records and gradients */
 #define MODEL_NUM_INPUTS 2
-#define MODEL_NUM_OUTPUTS 4
+#define MODEL_NUM_OUTPUTS 5
 #define MODEL_NUM_PARAMS 4
 #define MODEL_TRAINING 1
 #define MODEL_EPOCHS 1
