@@ -54,10 +54,18 @@ static void terminal(FILE *f, const char *out, int width, int height)
         fprintf(f, "set terminal svg size %d,%d dynamic background rgb 'white'\n", width, height);
     else
         fprintf(f, "set terminal pngcairo size %d,%d\n", width, height);
-    fprintf(f, "set output '%s'\nset datafile separator ','\nset key top left\nset grid\n", out);
+    fprintf(f, "set termoption noenhanced\nset output '%s'\nset datafile separator ','\nset key top right\nset grid\n", out);
 }
 
-static int plot_metrics(const char *csv, const char *out)
+static const char *base_name(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    return b ? b + 1 : path;
+}
+
+/* header: the CSV's first line; columns after the sixth are further test
+ * accuracies (test_acc_NAME), one curve each. */
+static int plot_metrics(const char *csv, const char *header, const char *out)
 {
     char *script = NULL;
     size_t len = 0;
@@ -65,12 +73,28 @@ static int plot_metrics(const char *csv, const char *out)
     if (!f)
         return 1;
     terminal(f, out, 1000, 420);
-    fprintf(f, "set multiplot layout 1,2 title 'training run: %s'\n", csv);
+    fprintf(f, "set multiplot layout 1,2 title 'training run: %s'\n", base_name(csv));
     fprintf(f, "set xlabel 'epoch'\nset ylabel 'loss'\nset title 'training loss'\n");
     fprintf(f, "plot '%s' every ::1 using 1:2 with linespoints lw 2 title 'train loss'\n", csv);
-    fprintf(f, "set ylabel 'accuracy'\nset title 'accuracy'\nset yrange [0:1]\n");
+    fprintf(f, "set ylabel 'accuracy'\nset title 'accuracy'\nset yrange [0:1]\nset key bottom left\n");
     fprintf(f, "plot '%s' every ::1 using 1:3 with linespoints lw 2 title 'train', "
-               "'' every ::1 using 1:4 with linespoints lw 2 title 'test'\n", csv);
+               "'' every ::1 using 1:4 with linespoints lw 2 title 'test'", csv);
+    int col = 1;
+    for (const char *p = header; *p && *p != '\n'; p++) {
+        if (*p != ',')
+            continue;
+        col++;
+        if (col < 7)
+            continue;
+        const char *name = p + 1, *end = name;
+        while (*end && *end != ',' && *end != '\n' && *end != '\r')
+            end++;
+        if (!strncmp(name, "test_acc_", 9))
+            name += 9;
+        fprintf(f, ", '' every ::1 using 1:%d with linespoints lw 2 title 'test, by %.*s'", col,
+                (int)(end - name), name);
+    }
+    fprintf(f, "\n");
     fprintf(f, "unset multiplot\n");
     fclose(f);
     int rc = run_gnuplot(script, out);
@@ -119,7 +143,7 @@ static int plot_raster(const char *csv, FILE *in, const char *out)
     if (!f)
         return 1;
     terminal(f, out, 900, 260 * n + 60);
-    fprintf(f, "set multiplot layout %d,1 title 'spike raster of one test sample: %s'\n", n, csv);
+    fprintf(f, "set multiplot layout %d,1 title 'spike raster of one test sample: %s'\n", n, base_name(csv));
     fprintf(f, "set xrange [-0.5:%ld.5]\nset xlabel 'time step'\nset ylabel 'neuron'\nunset key\n", max_t);
     for (int k = 0; k < n; k++) {
         /* a spike is a dot; a multi-strength spike a bigger one; a membrane a heat strip */
@@ -155,7 +179,7 @@ int plot_csv(const char *csv, const char *out)
         header[0] = 0;
     int rc;
     if (!strncmp(header, "epoch,train_loss,train_acc,test_acc", 35)) {
-        rc = plot_metrics(csv, out);
+        rc = plot_metrics(csv, header, out);
     } else if (!strncmp(header, "t,layer,neuron,value", 20)) {
         rc = plot_raster(csv, in, out);
     } else {
