@@ -205,6 +205,26 @@ static bool fwd_dense(struct emitter *e, struct ir_node *n)
     return true;
 }
 
+/* Is gradient gv written by one product's weight gradient, once per
+ * backward pass and whole? Then that product stores it, and nobody clears
+ * it first. */
+static bool dw_stores(struct ir_graph *g, struct ir_value *gv)
+{
+    struct ir_node *w = NULL;
+    for (int i = 0; gv && i < g->nbwd; i++)
+        for (int k = 0; k < g->bwd[i]->nout; k++)
+            if (g->bwd[i]->out[k] && ir_root(g->bwd[i]->out[k]) == ir_root(gv)) {
+                if (w || k != 1)
+                    return false;
+                w = g->bwd[i];
+            }
+    if (!w || (w->op != IR_OP_GEMM && w->op != IR_OP_MATMUL))
+        return false;
+    if (w->phase == IR_PH_STEP && !w->deferred)
+        return false; /* a sum over the steps in the loop */
+    return !w->fwd->event || w->dwcopy; /* events add to a cleared buffer */
+}
+
 /* overwrite: dx's buffer was not cleared, so the product stores instead
  * of accumulating (it is dx's first writer). */
 static bool bwd_dense(struct emitter *e, struct ir_node *b, bool overwrite)
@@ -254,20 +274,23 @@ static bool bwd_dense(struct emitter *e, struct ir_node *b, bool overwrite)
             FILE *pre = loop ? e->sec[SEC_BPRE] : f, *post = loop ? e->sec[SEC_BONCE] : f;
             zero(e, pre, loop ? IND : ind(b), b->dwcopy);
             const char *kt = emit_kname(e, b, "dw_add");
-            emit_printf(e->sec[SEC_DEFS], "SNN_TRANSPOSE(%s, %d, %d, %d, %d, 1, %d)m4_dnl\n", kt, K, O, ldd, K,
-                        par((double)K * O));
+            emit_printf(e->sec[SEC_DEFS], "SNN_TRANSPOSE(%s, %d, %d, %d, %d, %d, %d)m4_dnl\n", kt, K, O, ldd, K,
+                        !dw_stores(e->g, b->out[1]), par((double)K * O));
             emit_call_comment(post, loop ? IND : ind(b), b, "weight gradient rows, added back");
             emit_printf(post, "%s%s(%s, %s);\n", loop ? IND : ind(b), kt, P(e, b->dwcopy), P(e, b->out[1]));
         }
     } else if (b->out[1]) { /* dW += alpha dy^T a */
         const char *k = emit_kname(e, b, "dw");
         size_t xs = ir_root(a)->numel, ys = ir_root(dy)->numel; /* per step, in the records */
+        int st = dw_stores(e->g, b->out[1]); /* the first step stores */
         if (tb) /* dW [O][K]: A(o,n) = dy[n][o], B(n,k) = a[n][k] */
-            emit_printf(e->sec[SEC_DEFS], "SNN_GEMM_STEPS(%s, %d, %d, %d, %d, 1, %d, %d, %d, %s, %zu, %zu, %d)m4_dnl\n",
-                        k, T, O, K, N, O, K, K, emit_float(e, alpha), ys, xs, par((double)T * N * O * K));
+            emit_printf(e->sec[SEC_DEFS],
+                        "SNN_GEMM_STEPS(%s, %d, %d, %d, %d, 1, %d, %d, %d, %s, %zu, %zu, %d, %d)m4_dnl\n", k, T,
+                        O, K, N, O, K, K, emit_float(e, alpha), ys, xs, par((double)T * N * O * K), st);
         else /* dW [K][O]: A(k,n) = a[n][k], B(n,o) = dy[n][o] */
-            emit_printf(e->sec[SEC_DEFS], "SNN_GEMM_STEPS(%s, %d, %d, %d, %d, 1, %d, %d, %d, %s, %zu, %zu, %d)m4_dnl\n",
-                        k, T, K, O, N, K, O, O, emit_float(e, alpha), xs, ys, par((double)T * N * O * K));
+            emit_printf(e->sec[SEC_DEFS],
+                        "SNN_GEMM_STEPS(%s, %d, %d, %d, %d, 1, %d, %d, %d, %s, %zu, %zu, %d, %d)m4_dnl\n", k, T,
+                        K, O, N, K, O, O, emit_float(e, alpha), xs, ys, par((double)T * N * O * K), st);
         emit_printf(g, "%s%s(%s, %s, %s);\n", gi, k, tb ? dyp : xp, tb ? xp : dyp, P(e, b->out[1]));
     }
     if (b->out[2] && bias) {
@@ -411,6 +434,14 @@ static bool fwd_leaky(struct emitter *e, struct ir_node *n)
     emit_call_comment(e->sec[SEC_STEP], IND2, n, bits ? "spikes also as bits" : NULL);
     emit_printf(e->sec[SEC_STEP], IND2 "%s%s, %s, %s, %s, %s, %s, %s);\n", kcall(e, n, k), Pt(e, x), P(e, n->aux[0]),
                 Pt(e, mem), Pt(e, spk), bits_arg(e, spk), beta, thr);
+    if (n->seg) { /* the state after every seg steps, for backward to start from */
+        int T = e->g->set.num_steps;
+        const char *kc = emit_kname(e, n, "ckpt");
+        emit_printf(e->sec[SEC_DEFS], "SNN_COPY_ROWS(%s, %d, %zu)m4_dnl\n", kc, batch_of(x), per_sample(x));
+        emit_printf(e->sec[SEC_STEP], IND2 "if ((t + 1) %% %d == 0 && t + 1 < %d) /* membrane checkpoint */\n"
+                    IND2 IND "%s%s, %s + (size_t)((t + 1) / %d - 1) * %zu);\n", n->seg, T, kcall(e, n, kc),
+                    P(e, n->aux[0]), P(e, n->ckpt), n->seg, x->numel);
+    }
     return true;
 }
 
@@ -440,8 +471,21 @@ static bool bwd_leaky(struct emitter *e, struct ir_node *b, bool overwrite)
                 b->out[2] != NULL, present(b->in[0]), present(b->in[1]), din_mode(b->out[0], overwrite),
                 !learn && par((double)x->numel * 8));
     zero(e, e->sec[SEC_BPRE], IND, b->aux[0]);
+    const char *tt = "t", *mem = P(e, n->out[1]);
+    if (n->seg) { /* the membrane of a segment, recomputed when backward enters it */
+        int T = e->g->set.num_steps, S = n->seg;
+        const char *kr = emit_kname(e, b, "recompute");
+        emit_printf(e->sec[SEC_DEFS], "SNN_LEAKY_RECOMPUTE(%s, %d, %zu, %d, %s, %s, %d)m4_dnl\n", kr, batch_of(x),
+                    per_sample(x), (int)n->at.reset, bi, ti, S);
+        emit_call_comment(e->sec[SEC_BSTEP], IND2, b, "membrane of this segment of steps, recomputed");
+        emit_printf(e->sec[SEC_BSTEP], IND2 "if (t %% %d == %d || t == %d)\n" IND2 IND
+                    "%st - t %% %d, t %% %d + 1, %s, %s, %s, %s, %s);\n", S, S - 1, T - 1, kcall(e, b, kr), S, S,
+                    P(e, x), P(e, n->ckpt), P(e, n->segbuf), beta, thr);
+        tt = arena_printf(e->g->arena, "t %% %d", S);
+        mem = P(e, n->segbuf);
+    }
     emit_call_comment(e->sec[SEC_BSTEP], IND2, b, "backward through time");
-    emit_printf(e->sec[SEC_BSTEP], IND2 "%st, %s, %s, %s, %s, %s, %s, %s, %s, %s);\n", kcall(e, b, k), P(e, n->out[1]),
+    emit_printf(e->sec[SEC_BSTEP], IND2 "%s%s, %s, %s, %s, %s, %s, %s, %s, %s, %s);\n", kcall(e, b, k), tt, mem,
                 Pt(e, b->in[0]), Pt(e, b->in[1]), Pt(e, b->out[0]), P(e, b->aux[0]), beta, thr,
                 P(e, b->out[1]), P(e, b->out[2]));
     return true;
@@ -917,7 +961,7 @@ bool emit_ops(struct emitter *e, struct diag *d)
     if (!g->training)
         return true;
     for (int i = 0; i < g->nparams; i++)
-        if (g->params[i]->trainable)
+        if (g->params[i]->trainable && !dw_stores(g, g->params[i]->grad))
             emit_printf(e->sec[SEC_BZERO], IND "memset(%s_g_%s, 0, sizeof %s_g_%s);\n", e->prefix,
                         g->params[i]->cname + 2, e->prefix, g->params[i]->cname + 2);
     bool *cleared = arena_array(g->arena, (size_t)g->nvalues, sizeof *cleared);

@@ -161,6 +161,11 @@ struct ir_node {
     int ldw;
     bool wcopy_once; /* constant weights (inference): copied at the first call only */
     bool deferred;   /* backward of a step product: dW, dbias after the reverse loop */
+    /* A neuron of static input whose membrane only its backward reads
+     * (plan.c): forward keeps U every seg steps in ckpt, backward recomputes
+     * each segment of seg steps into segbuf from there. 0: U is a record. */
+    int seg;
+    struct ir_value *ckpt, *segbuf;
 };
 
 struct ir_settings {

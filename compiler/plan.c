@@ -422,6 +422,46 @@ static void choose_chunks(struct ir_graph *g)
     }
 }
 
+/* A Leaky neuron of static input (a hoisted projection: the first layer of
+ * direct input) need not record its membrane for backward: it is
+ * recomputed, bit for bit, segment by segment from checkpoints kept every
+ * seg steps, in the cache of the chunk that needs it. Only the plain case:
+ * subtract or no reset, constant beta and threshold, chunked backward, a
+ * membrane nobody else reads. */
+static void choose_recompute(struct ir_graph *g)
+{
+    int T = g->set.num_steps, seg = 1;
+    while (seg * seg < T)
+        seg++;
+    if (!g->training || !g->chunk_bwd || T < 4)
+        return;
+    for (int i = 0; i < g->nbwd; i++) {
+        struct ir_node *b = g->bwd[i], *n = b->fwd;
+        struct ir_value *mem = n->out[1];
+        if (n->op != IR_OP_LEAKY || n->in[0]->time != IR_STATIC || !rowwise(g, n->in[0]) || !mem ||
+            n->at.reset == IR_RESET_ZERO || b->out[1] || b->out[2] || b->phase != IR_PH_STEP)
+            continue;
+        struct readers rd = find_readers(g, mem);
+        if (rd.output || rd.float_fwd || rd.bit_fwd || rd.bit_bwd)
+            continue;
+        bool other = false; /* a backward reading it other than the neuron's own */
+        for (int j = 0; j < g->nbwd; j++)
+            for (int k = 0; k < g->bwd[j]->fwd->nin + g->bwd[j]->fwd->nout; k++) {
+                struct ir_node *f = g->bwd[j]->fwd;
+                struct ir_value *v = k < f->nin ? f->in[k] : f->out[k - f->nin];
+                if (v && ir_root(v) == mem && bwd_reads(g->bwd[j], k) && f != n)
+                    other = true;
+            }
+        if (other)
+            continue;
+        int64_t nm = (int64_t)mem->numel, nseg = (T + seg - 1) / seg;
+        n->seg = seg;
+        n->ckpt = scratch(g, n, "ckpt", nseg - 1, nm);
+        n->segbuf = scratch(g, b, "segment", seg, nm);
+        mem->no_float = true;
+    }
+}
+
 static void choose_forms(struct ir_graph *g)
 {
     if (g->formed)
@@ -431,6 +471,7 @@ static void choose_forms(struct ir_graph *g)
     choose_dense(g);
     choose_bits(g);
     choose_chunks(g);
+    choose_recompute(g);
 }
 
 /* ---------------------------------------------------------------- liveness */
@@ -551,6 +592,13 @@ static void touch_node(struct ir_node *n, const struct sched *s)
     }
     if (n->dwcopy)
         touch_phase(n->dwcopy, n, s);
+    if (!n->fwd && n->ckpt) /* written in the forward loop, read in the reverse one */
+        touch_phase(n->ckpt, n, s);
+    if (n->fwd && n->fwd->ckpt) { /* the recomputation reads the input again */
+        touch_phase(n->fwd->ckpt, n, s);
+        touch_phase(n->fwd->segbuf, n, s);
+        touch_phase(n->fwd->in[0], n, s);
+    }
     /* bit copies of spikes: written with their floats, read by event kernels */
     for (int k = 0; k < n->nout; k++)
         if (n->out[k] && ir_root(n->out[k])->bits && !n->fwd)

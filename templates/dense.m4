@@ -285,6 +285,51 @@ static inline __attribute__((always_inline)) void snn_events_bits(const int cols
         }
 }
 
+/* Two rows at once, each summed as snn_events_bits does: their chains of
+ * additions interleave, so one waits less for the other. */
+static inline __attribute__((always_inline)) void snn_events_bits2(const int cols, const int words,
+    const snn_bits *restrict s0, const snn_bits *restrict s1, const float *restrict w, const long ldw,
+    float *restrict y0, float *restrict y1, const float alpha, const float *restrict bias,
+    const int bias_mode, const float beta)
+{
+    snn_vf a0[SNN_EP], a1[SNN_EP];
+    SNN_UNROLL
+    for (int v = 0; v < SNN_EP; v++)
+        a0[v] = a1[v] = snn_vzero();
+#define SNN_EV_ADD(acc, wk) \
+    SNN_UNROLL \
+    for (int v = 0; v < SNN_EP; v++) \
+        if (v * SNN_VW < cols) \
+            acc[v] = snn_vadd(acc[v], cols - v * SNN_VW >= SNN_VW ? snn_vload((wk) + v * SNN_VW) \
+                                          : snn_vload_n((wk) + v * SNN_VW, cols - v * SNN_VW));
+    for (int q = 0; q < words; q++) {
+        uint64_t m0 = s0[q], m1 = s1[q];
+        for (; m0 && m1; m0 &= m0 - 1, m1 &= m1 - 1) {
+            const float *restrict w0 = w + (long)(q * 64 + SNN_CTZ(m0)) * ldw;
+            const float *restrict w1 = w + (long)(q * 64 + SNN_CTZ(m1)) * ldw;
+            SNN_EV_ADD(a0, w0)
+            SNN_EV_ADD(a1, w1)
+        }
+        for (; m0; m0 &= m0 - 1) {
+            const float *restrict w0 = w + (long)(q * 64 + SNN_CTZ(m0)) * ldw;
+            SNN_EV_ADD(a0, w0)
+        }
+        for (; m1; m1 &= m1 - 1) {
+            const float *restrict w1 = w + (long)(q * 64 + SNN_CTZ(m1)) * ldw;
+            SNN_EV_ADD(a1, w1)
+        }
+    }
+#undef SNN_EV_ADD
+    SNN_UNROLL
+    for (int v = 0; v < SNN_EP; v++)
+        if (v * SNN_VW < cols) {
+            const int n = cols - v * SNN_VW;
+            const float *restrict bv = bias + (bias_mode == 1 ? v * SNN_VW : 0);
+            SNN_PUT(y0 + v * SNN_VW, snn_epilogue(a0[v], alpha, bv, bias_mode, beta, n), n, 0);
+            SNN_PUT(y1 + v * SNN_VW, snn_epilogue(a1[v], alpha, bv, bias_mode, beta, n), n, 0);
+        }
+}
+
 /* The same for spikes as floats (integer strengths): rows times strengths,
  * multiplied and added as the scalar code did. */
 static inline __attribute__((always_inline)) void snn_events_float(const int cols, const int kk,
@@ -405,34 +450,45 @@ static inline void $1_rows(int i0, int i1, const float *restrict a, const float 
 }
 >>>)m4_dnl
 m4_dnl
-m4_dnl SNN_GEMM_STEPS(fn, T, M, N, K, sai, sar, sbr, ldc, alpha, astep, bstep, par): the
-m4_dnl   weight gradient of a step product after the reverse loop, from records:
-m4_dnl   for t = T-1 down to 0, C += alpha sum_r A_t(i,r) B_t(r,j), A_t = a + t astep,
-m4_dnl   B_t = b + t bstep: the sums of the in-loop code, in its order.
+m4_dnl SNN_GEMM_STEPS(fn, T, M, N, K, sai, sar, sbr, ldc, alpha, astep, bstep, par, store): the
+m4_dnl   weight gradient of a product, from records after the reverse loop when
+m4_dnl   T > 1: for t = T-1 down to 0, C += alpha sum_r A_t(i,r) B_t(r,j),
+m4_dnl   A_t = a + t astep, B_t = b + t bstep: the sums of the in-loop code, in its
+m4_dnl   order. store: step T-1 stores C rather than adding (nobody cleared it).
 m4_define(<<<SNN_GEMM_STEPS>>>, <<<
+static inline __attribute__((always_inline)) void $1_tile(const int rows, const int cols, int ib, int jb,
+    const float *restrict a, const float *restrict b, float *restrict c)
+{
+    for (int t = $2 - 1; t >= 0; t--) {
+        const float *restrict ap = a + (long)t * $11 + (long)ib * SNN_MR * $6;
+        const float *restrict bp = b + (long)t * $12 + jb * SNN_NR;
+        float *restrict cp = c + (long)ib * SNN_MR * $9 + jb * SNN_NR;
+        if ($14 && t == $2 - 1)
+            snn_tile(rows, cols, $5, ap, $6, $7, bp, $8, cp, $9, 0, $10, NULL, 0, 1.0f);
+        else
+            snn_tile(rows, cols, $5, ap, $6, $7, bp, $8, cp, $9, 1, $10, NULL, 0, 1.0f);
+    }
+}
+
 static void $1(const float *restrict a, const float *restrict b, float *restrict c)
 {
     enum { MF = $3 / SNN_MR, MB = ($3 + SNN_MR - 1) / SNN_MR, NF = $4 / SNN_NR, NB = ($4 + SNN_NR - 1) / SNN_NR };
 SNN_IF($13, <<<    SNN_PAR_FOR2
 >>>)m4_dnl
     for (int jb = 0; jb < NB; jb++)
-        for (int ib = 0; ib < MB; ib++)
-            for (int t = $2 - 1; t >= 0; t--) {
-                const float *restrict ap = a + (long)t * $11 + (long)ib * SNN_MR * $6;
-                const float *restrict bp = b + (long)t * $12 + jb * SNN_NR;
-                float *restrict cp = c + (long)ib * SNN_MR * $9 + jb * SNN_NR;
-                if (jb < NF) {
-                    if (ib < MF)
-                        snn_tile(SNN_MR, SNN_NR, $5, ap, $6, $7, bp, $8, cp, $9, 1, $10, NULL, 0, 1.0f);
-                    else
-                        snn_tile($3 % SNN_MR, SNN_NR, $5, ap, $6, $7, bp, $8, cp, $9, 1, $10, NULL, 0, 1.0f);
-                } else {
-                    if (ib < MF)
-                        snn_tile(SNN_MR, $4 % SNN_NR, $5, ap, $6, $7, bp, $8, cp, $9, 1, $10, NULL, 0, 1.0f);
-                    else
-                        snn_tile($3 % SNN_MR, $4 % SNN_NR, $5, ap, $6, $7, bp, $8, cp, $9, 1, $10, NULL, 0, 1.0f);
-                }
+        for (int ib = 0; ib < MB; ib++) {
+            if (jb < NF) {
+                if (ib < MF)
+                    $1_tile(SNN_MR, SNN_NR, ib, jb, a, b, c);
+                else
+                    $1_tile($3 % SNN_MR, SNN_NR, ib, jb, a, b, c);
+            } else {
+                if (ib < MF)
+                    $1_tile(SNN_MR, $4 % SNN_NR, ib, jb, a, b, c);
+                else
+                    $1_tile($3 % SNN_MR, $4 % SNN_NR, ib, jb, a, b, c);
             }
+        }
 }
 >>>)m4_dnl
 m4_dnl
@@ -461,6 +517,25 @@ SNN_IF($6, <<<m4_dnl
 >>>)m4_dnl
 }
 
+/* rows n and n + 1 */
+static inline void $1_row2(int n, int p, const void *restrict x, const float *restrict w,
+    const float *restrict bias, float *restrict y)
+{
+SNN_IF($6, <<<m4_dnl
+    enum { PW = SNN_EP * SNN_VW, NPF = $4 / PW };
+    (void)bias;
+    const snn_bits *restrict s = (const snn_bits *)x + n * $7;
+    float *restrict yn = y + n * $4 + p * PW;
+    if (p < NPF)
+        snn_events_bits2(PW, $7, s, s + $7, w + p * PW, $5, yn, yn + $4, $8, bias + ($9 == 1 ? p * PW : 0), $9, $10);
+    else
+        snn_events_bits2($4 % PW, $7, s, s + $7, w + p * PW, $5, yn, yn + $4, $8, bias + ($9 == 1 ? p * PW : 0), $9, $10);
+>>>, <<<m4_dnl
+    $1_row(n, p, x, w, bias, y);
+    $1_row(n + 1, p, x, w, bias, y);
+>>>)m4_dnl
+}
+
 static inline void $1(const void *restrict x, const float *restrict w, const float *restrict bias,
     float *restrict y)
 {
@@ -468,17 +543,25 @@ static inline void $1(const void *restrict x, const float *restrict w, const flo
 SNN_IF($11, <<<    SNN_PAR_FOR2
 >>>)m4_dnl
     for (int p = 0; p < NP; p++)
-        for (int n = 0; n < $2; n++)
-            $1_row(n, p, x, w, bias, y);
+        for (int n2 = 0; n2 < ($2 + 1) / 2; n2++) {
+            if (2 * n2 + 1 < $2)
+                $1_row2(2 * n2, p, x, w, bias, y);
+            else
+                $1_row(2 * n2, p, x, w, bias, y);
+        }
 }
 
 static inline void $1_rows(int n0, int n1, const void *restrict x, const float *restrict w,
     const float *restrict bias, float *restrict y)
 {
     enum { PW = SNN_EP * SNN_VW, NP = ($4 + PW - 1) / PW };
-    for (int p = 0; p < NP; p++)
-        for (int n = n0; n < n1; n++)
+    for (int p = 0; p < NP; p++) {
+        int n = n0;
+        for (; n + 1 < n1; n += 2)
+            $1_row2(n, p, x, w, bias, y);
+        if (n < n1)
             $1_row(n, p, x, w, bias, y);
+    }
 }
 >>>)m4_dnl
 m4_dnl

@@ -129,6 +129,52 @@ SNN_ROWS($13, $2, $1_rows(n0, n1, t, mem, dspk, dmem, din, carry, beta, thr, dbe
 }
 >>>)m4_dnl
 m4_dnl
+m4_dnl
+m4_dnl SNN_LEAKY_RECOMPUTE(fn, N, M, reset, bidx, tidx, seg): a Leaky neuron of
+m4_dnl static input recomputes its membrane for backward: fn_rows(n0, n1, t0,
+m4_dnl count, in, ckpt, seg, beta, thr) writes U[t0 + k], k < count, into slot k
+m4_dnl of seg, from U[t0 - 1] (slot t0 / seg - 1 of ckpt; 0 before step 0), with
+m4_dnl the forward kernel's operations, so bit for bit the same values.
+m4_dnl SNN_COPY_ROWS(fn, N, M): the forward keeps those checkpoints.
+m4_define(<<<SNN_LEAKY_RECOMPUTE>>>, <<<
+static SNN_NOINLINE void $1_rows(int n0, int n1, int t0, int count, const float *restrict in,
+    const float *restrict ckpt, float *restrict seg, const float *restrict beta,
+    const float *restrict thr)
+{
+    for (int n = n0; n < n1; n++)
+        for (int k = 0; k < count; k++) {
+            const float *restrict from = k ? seg + (long)(k - 1) * ($2 * $3)
+                                           : t0 ? ckpt + (long)(t0 / $7 - 1) * ($2 * $3) : NULL;
+            float *restrict to = seg + (long)k * ($2 * $3);
+            for (int j = 0; j < $3; j++) {
+                const int i = n * $3 + j;
+                const float b = snn_clamp01(beta[$5]);
+                const float th = thr[$6];
+                const float prev = from ? from[i] : 0.0f;
+m4_ifelse(<<<$4>>>, <<<0>>>, <<<m4_dnl
+                const float r = prev - th > 0.0f ? 1.0f : 0.0f;
+                const float v = (b * prev + in[i]) - r * th;
+>>>, <<<m4_dnl
+                const float v = b * prev + in[i];
+                (void)th;
+>>>)m4_dnl
+                to[i] = v;
+            }
+        }
+}
+>>>)m4_dnl
+m4_define(<<<SNN_COPY_ROWS>>>, <<<
+static void $1_rows(int n0, int n1, const float *restrict from, float *restrict to)
+{
+    memcpy(to + (long)n0 * $3, from + (long)n0 * $3, (size_t)(n1 - n0) * $3 * sizeof(float));
+}
+
+static inline void $1(const float *restrict from, float *restrict to)
+{
+    $1_rows(0, $2, from, to);
+}
+>>>)m4_dnl
+m4_dnl
 m4_dnl SNN_SYNAPTIC_FORWARD(fn, N, M, reset, alpha, beta, thr, want_mem, want_syn, want_spk,
 m4_dnl                      bits, words, par): constants as C literals.
 m4_define(<<<SNN_SYNAPTIC_FORWARD>>>, <<<

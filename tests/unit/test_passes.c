@@ -112,6 +112,13 @@ START_TEST(autodiff_builds_reverse_graph)
      * the step product fc2 is made after it, from the record of its dy */
     ck_assert(g->chunk_fwd && g->chunk_bwd && g->chunk_rows == 1);
     ck_assert_int_eq(ir_value_find(g, "o")->grad->storage, IR_ST_RECORD);
+    /* lif1's input is static: its membrane is recomputed in backward from a
+     * checkpoint every 2 steps, not recorded */
+    struct ir_node *lif1 = ir_value_find(g, "m1")->producer;
+    ck_assert_int_eq(lif1->seg, 2);
+    ck_assert_int_eq(ir_value_find(g, "m1")->storage, IR_ST_NONE);
+    ck_assert_int_eq(lif1->ckpt->numel, 1 * 2 * 8); /* one checkpoint of [2][8] */
+    ck_assert(ir_value_find(g, "m2")->producer->seg == 0); /* lif2's input is per step */
     ir_graph_free(g);
     pipeline_free_model(proto);
 }

@@ -337,6 +337,51 @@ static inline __attribute__((always_inline)) void snn_events_bits(const int cols
         }
 }
 
+/* Two rows at once, each summed as snn_events_bits does: their chains of
+ * additions interleave, so one waits less for the other. */
+static inline __attribute__((always_inline)) void snn_events_bits2(const int cols, const int words,
+    const snn_bits *restrict s0, const snn_bits *restrict s1, const float *restrict w, const long ldw,
+    float *restrict y0, float *restrict y1, const float alpha, const float *restrict bias,
+    const int bias_mode, const float beta)
+{
+    snn_vf a0[SNN_EP], a1[SNN_EP];
+    SNN_UNROLL
+    for (int v = 0; v < SNN_EP; v++)
+        a0[v] = a1[v] = snn_vzero();
+#define SNN_EV_ADD(acc, wk) \
+    SNN_UNROLL \
+    for (int v = 0; v < SNN_EP; v++) \
+        if (v * SNN_VW < cols) \
+            acc[v] = snn_vadd(acc[v], cols - v * SNN_VW >= SNN_VW ? snn_vload((wk) + v * SNN_VW) \
+                                          : snn_vload_n((wk) + v * SNN_VW, cols - v * SNN_VW));
+    for (int q = 0; q < words; q++) {
+        uint64_t m0 = s0[q], m1 = s1[q];
+        for (; m0 && m1; m0 &= m0 - 1, m1 &= m1 - 1) {
+            const float *restrict w0 = w + (long)(q * 64 + SNN_CTZ(m0)) * ldw;
+            const float *restrict w1 = w + (long)(q * 64 + SNN_CTZ(m1)) * ldw;
+            SNN_EV_ADD(a0, w0)
+            SNN_EV_ADD(a1, w1)
+        }
+        for (; m0; m0 &= m0 - 1) {
+            const float *restrict w0 = w + (long)(q * 64 + SNN_CTZ(m0)) * ldw;
+            SNN_EV_ADD(a0, w0)
+        }
+        for (; m1; m1 &= m1 - 1) {
+            const float *restrict w1 = w + (long)(q * 64 + SNN_CTZ(m1)) * ldw;
+            SNN_EV_ADD(a1, w1)
+        }
+    }
+#undef SNN_EV_ADD
+    SNN_UNROLL
+    for (int v = 0; v < SNN_EP; v++)
+        if (v * SNN_VW < cols) {
+            const int n = cols - v * SNN_VW;
+            const float *restrict bv = bias + (bias_mode == 1 ? v * SNN_VW : 0);
+            SNN_PUT(y0 + v * SNN_VW, snn_epilogue(a0[v], alpha, bv, bias_mode, beta, n), n, 0);
+            SNN_PUT(y1 + v * SNN_VW, snn_epilogue(a1[v], alpha, bv, bias_mode, beta, n), n, 0);
+        }
+}
+
 /* The same for spikes as floats (integer strengths): rows times strengths,
  * multiplied and added as the scalar code did. */
 static inline __attribute__((always_inline)) void snn_events_float(const int cols, const int kk,
@@ -757,22 +802,38 @@ static inline void k7_fc_forward_row(int n, int p, const void *restrict x, const
         snn_events_float(10 % PW, 1024, s, w + p * PW, 16, y + n * 10 + p * PW, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f);
 }
 
+/* rows n and n + 1 */
+static inline void k7_fc_forward_row2(int n, int p, const void *restrict x, const float *restrict w,
+    const float *restrict bias, float *restrict y)
+{
+    k7_fc_forward_row(n, p, x, w, bias, y);
+    k7_fc_forward_row(n + 1, p, x, w, bias, y);
+}
+
 static inline void k7_fc_forward(const void *restrict x, const float *restrict w, const float *restrict bias,
     float *restrict y)
 {
     enum { PW = SNN_EP * SNN_VW, NP = (10 + PW - 1) / PW };
     for (int p = 0; p < NP; p++)
-        for (int n = 0; n < 128; n++)
-            k7_fc_forward_row(n, p, x, w, bias, y);
+        for (int n2 = 0; n2 < (128 + 1) / 2; n2++) {
+            if (2 * n2 + 1 < 128)
+                k7_fc_forward_row2(2 * n2, p, x, w, bias, y);
+            else
+                k7_fc_forward_row(2 * n2, p, x, w, bias, y);
+        }
 }
 
 static inline void k7_fc_forward_rows(int n0, int n1, const void *restrict x, const float *restrict w,
     const float *restrict bias, float *restrict y)
 {
     enum { PW = SNN_EP * SNN_VW, NP = (10 + PW - 1) / PW };
-    for (int p = 0; p < NP; p++)
-        for (int n = n0; n < n1; n++)
+    for (int p = 0; p < NP; p++) {
+        int n = n0;
+        for (; n + 1 < n1; n += 2)
+            k7_fc_forward_row2(n, p, x, w, bias, y);
+        if (n < n1)
             k7_fc_forward_row(n, p, x, w, bias, y);
+    }
 }
 
 static SNN_NOINLINE void k8_lif3_step_rows(int n0, int n1, const float *restrict in, float *restrict u,

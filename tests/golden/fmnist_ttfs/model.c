@@ -331,6 +331,51 @@ static inline __attribute__((always_inline)) void snn_events_bits(const int cols
         }
 }
 
+/* Two rows at once, each summed as snn_events_bits does: their chains of
+ * additions interleave, so one waits less for the other. */
+static inline __attribute__((always_inline)) void snn_events_bits2(const int cols, const int words,
+    const snn_bits *restrict s0, const snn_bits *restrict s1, const float *restrict w, const long ldw,
+    float *restrict y0, float *restrict y1, const float alpha, const float *restrict bias,
+    const int bias_mode, const float beta)
+{
+    snn_vf a0[SNN_EP], a1[SNN_EP];
+    SNN_UNROLL
+    for (int v = 0; v < SNN_EP; v++)
+        a0[v] = a1[v] = snn_vzero();
+#define SNN_EV_ADD(acc, wk) \
+    SNN_UNROLL \
+    for (int v = 0; v < SNN_EP; v++) \
+        if (v * SNN_VW < cols) \
+            acc[v] = snn_vadd(acc[v], cols - v * SNN_VW >= SNN_VW ? snn_vload((wk) + v * SNN_VW) \
+                                          : snn_vload_n((wk) + v * SNN_VW, cols - v * SNN_VW));
+    for (int q = 0; q < words; q++) {
+        uint64_t m0 = s0[q], m1 = s1[q];
+        for (; m0 && m1; m0 &= m0 - 1, m1 &= m1 - 1) {
+            const float *restrict w0 = w + (long)(q * 64 + SNN_CTZ(m0)) * ldw;
+            const float *restrict w1 = w + (long)(q * 64 + SNN_CTZ(m1)) * ldw;
+            SNN_EV_ADD(a0, w0)
+            SNN_EV_ADD(a1, w1)
+        }
+        for (; m0; m0 &= m0 - 1) {
+            const float *restrict w0 = w + (long)(q * 64 + SNN_CTZ(m0)) * ldw;
+            SNN_EV_ADD(a0, w0)
+        }
+        for (; m1; m1 &= m1 - 1) {
+            const float *restrict w1 = w + (long)(q * 64 + SNN_CTZ(m1)) * ldw;
+            SNN_EV_ADD(a1, w1)
+        }
+    }
+#undef SNN_EV_ADD
+    SNN_UNROLL
+    for (int v = 0; v < SNN_EP; v++)
+        if (v * SNN_VW < cols) {
+            const int n = cols - v * SNN_VW;
+            const float *restrict bv = bias + (bias_mode == 1 ? v * SNN_VW : 0);
+            SNN_PUT(y0 + v * SNN_VW, snn_epilogue(a0[v], alpha, bv, bias_mode, beta, n), n, 0);
+            SNN_PUT(y1 + v * SNN_VW, snn_epilogue(a1[v], alpha, bv, bias_mode, beta, n), n, 0);
+        }
+}
+
 /* The same for spikes as floats (integer strengths): rows times strengths,
  * multiplied and added as the scalar code did. */
 static inline __attribute__((always_inline)) void snn_events_float(const int cols, const int kk,
@@ -474,23 +519,45 @@ static inline void k1_fc1_forward_row(int n, int p, const void *restrict x, cons
         snn_events_bits(1000 % PW, 13, s, w + p * PW, 1008, y + n * 1000 + p * PW, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f);
 }
 
+/* rows n and n + 1 */
+static inline void k1_fc1_forward_row2(int n, int p, const void *restrict x, const float *restrict w,
+    const float *restrict bias, float *restrict y)
+{
+    enum { PW = SNN_EP * SNN_VW, NPF = 1000 / PW };
+    (void)bias;
+    const snn_bits *restrict s = (const snn_bits *)x + n * 13;
+    float *restrict yn = y + n * 1000 + p * PW;
+    if (p < NPF)
+        snn_events_bits2(PW, 13, s, s + 13, w + p * PW, 1008, yn, yn + 1000, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f);
+    else
+        snn_events_bits2(1000 % PW, 13, s, s + 13, w + p * PW, 1008, yn, yn + 1000, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f);
+}
+
 static inline void k1_fc1_forward(const void *restrict x, const float *restrict w, const float *restrict bias,
     float *restrict y)
 {
     enum { PW = SNN_EP * SNN_VW, NP = (1000 + PW - 1) / PW };
     SNN_PAR_FOR2
     for (int p = 0; p < NP; p++)
-        for (int n = 0; n < 128; n++)
-            k1_fc1_forward_row(n, p, x, w, bias, y);
+        for (int n2 = 0; n2 < (128 + 1) / 2; n2++) {
+            if (2 * n2 + 1 < 128)
+                k1_fc1_forward_row2(2 * n2, p, x, w, bias, y);
+            else
+                k1_fc1_forward_row(2 * n2, p, x, w, bias, y);
+        }
 }
 
 static inline void k1_fc1_forward_rows(int n0, int n1, const void *restrict x, const float *restrict w,
     const float *restrict bias, float *restrict y)
 {
     enum { PW = SNN_EP * SNN_VW, NP = (1000 + PW - 1) / PW };
-    for (int p = 0; p < NP; p++)
-        for (int n = n0; n < n1; n++)
+    for (int p = 0; p < NP; p++) {
+        int n = n0;
+        for (; n + 1 < n1; n += 2)
+            k1_fc1_forward_row2(n, p, x, w, bias, y);
+        if (n < n1)
             k1_fc1_forward_row(n, p, x, w, bias, y);
+    }
 }
 static const float k2_lif1_beta[1] = {0.949999988f};
 static const float k2_lif1_thr[1] = {1.0f};
@@ -561,22 +628,44 @@ static inline void k3_fc2_forward_row(int n, int p, const void *restrict x, cons
         snn_events_bits(10 % PW, 16, s, w + p * PW, 16, y + n * 10 + p * PW, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f);
 }
 
+/* rows n and n + 1 */
+static inline void k3_fc2_forward_row2(int n, int p, const void *restrict x, const float *restrict w,
+    const float *restrict bias, float *restrict y)
+{
+    enum { PW = SNN_EP * SNN_VW, NPF = 10 / PW };
+    (void)bias;
+    const snn_bits *restrict s = (const snn_bits *)x + n * 16;
+    float *restrict yn = y + n * 10 + p * PW;
+    if (p < NPF)
+        snn_events_bits2(PW, 16, s, s + 16, w + p * PW, 16, yn, yn + 10, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f);
+    else
+        snn_events_bits2(10 % PW, 16, s, s + 16, w + p * PW, 16, yn, yn + 10, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f);
+}
+
 static inline void k3_fc2_forward(const void *restrict x, const float *restrict w, const float *restrict bias,
     float *restrict y)
 {
     enum { PW = SNN_EP * SNN_VW, NP = (10 + PW - 1) / PW };
     for (int p = 0; p < NP; p++)
-        for (int n = 0; n < 128; n++)
-            k3_fc2_forward_row(n, p, x, w, bias, y);
+        for (int n2 = 0; n2 < (128 + 1) / 2; n2++) {
+            if (2 * n2 + 1 < 128)
+                k3_fc2_forward_row2(2 * n2, p, x, w, bias, y);
+            else
+                k3_fc2_forward_row(2 * n2, p, x, w, bias, y);
+        }
 }
 
 static inline void k3_fc2_forward_rows(int n0, int n1, const void *restrict x, const float *restrict w,
     const float *restrict bias, float *restrict y)
 {
     enum { PW = SNN_EP * SNN_VW, NP = (10 + PW - 1) / PW };
-    for (int p = 0; p < NP; p++)
-        for (int n = n0; n < n1; n++)
+    for (int p = 0; p < NP; p++) {
+        int n = n0;
+        for (; n + 1 < n1; n += 2)
+            k3_fc2_forward_row2(n, p, x, w, bias, y);
+        if (n < n1)
             k3_fc2_forward_row(n, p, x, w, bias, y);
+    }
 }
 static const float k4_lif2_beta[1] = {0.949999988f};
 static const float k4_lif2_thr[1] = {1.0f};
@@ -816,11 +905,11 @@ static void k3_fc2_dw_add(const float *restrict in, float *restrict out)
     for (int r0 = 0; r0 < 1000; r0 += 8)
         for (int c0 = 0; c0 < 10; c0 += 8) {
             if (r0 + 8 <= 1000 && c0 + 8 <= 10) {
-                snn_tr8(in + (long)r0 * 16 + c0, 16, out + (long)c0 * 1000 + r0, 1000, 1);
+                snn_tr8(in + (long)r0 * 16 + c0, 16, out + (long)c0 * 1000 + r0, 1000, 0);
             } else {
                 for (int c = c0; c < c0 + 8 && c < 10; c++)
                     for (int r = r0; r < r0 + 8 && r < 1000; r++)
-                        out[(long)c * 1000 + r] += in[(long)r * 16 + c];
+                        out[(long)c * 1000 + r] = in[(long)r * 16 + c];
             }
         }
 }
@@ -912,11 +1001,11 @@ static void k1_fc1_dw_add(const float *restrict in, float *restrict out)
     for (int r0 = 0; r0 < 784; r0 += 8)
         for (int c0 = 0; c0 < 1000; c0 += 8) {
             if (r0 + 8 <= 784 && c0 + 8 <= 1000) {
-                snn_tr8(in + (long)r0 * 1008 + c0, 1008, out + (long)c0 * 784 + r0, 784, 1);
+                snn_tr8(in + (long)r0 * 1008 + c0, 1008, out + (long)c0 * 784 + r0, 784, 0);
             } else {
                 for (int c = c0; c < c0 + 8 && c < 1000; c++)
                     for (int r = r0; r < r0 + 8 && r < 784; r++)
-                        out[(long)c * 784 + r] += in[(long)r * 1008 + c];
+                        out[(long)c * 784 + r] = in[(long)r * 1008 + c];
             }
         }
 }
@@ -1041,9 +1130,7 @@ void model_backward(void)
 {
     float *const A = model_arena;
     (void)A;
-    memset(model_g_fc1_weight, 0, sizeof model_g_fc1_weight);
     memset(model_g_fc1_bias, 0, sizeof model_g_fc1_bias);
-    memset(model_g_fc2_weight, 0, sizeof model_g_fc2_weight);
     memset(model_g_fc2_bias, 0, sizeof model_g_fc2_bias);
     /* gradients summed over the steps, and carried state */
     memset((A + 11076992), 0, 1280 * sizeof(float));
