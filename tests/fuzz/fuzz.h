@@ -28,6 +28,7 @@ FUZZ_TARGET(tensor);
 FUZZ_TARGET(ckpt);
 FUZZ_TARGET(idx);
 FUZZ_TARGET(cifar);
+FUZZ_TARGET(emit);
 #else
 #define FUZZ_TARGET(name) int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 FUZZ_TARGET(any);

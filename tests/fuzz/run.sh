@@ -4,7 +4,7 @@
 # Called by `make fuzz` (which sets the variables below) or by hand from a
 # configured build folder: top_srcdir=.. top_builddir=. sh ../tests/fuzz/run.sh
 #   FUZZ_SECONDS   how long each target runs (default 60)
-#   FUZZ_TARGETS   which targets (default: all: onnx textproto tensor ckpt idx cifar)
+#   FUZZ_TARGETS   which targets (default: all: onnx textproto emit tensor ckpt idx cifar)
 #   FUZZ_CC        the compiler (default clang; needs libclang-rt-14-dev)
 # Takes: the sources, the seed corpus tests/fuzz/corpus/TARGET (read only),
 # and the build folder's compiler/onnx.pb-c.[ch]. Gives: fuzz-out/TARGET
@@ -18,7 +18,7 @@ set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=.}"
 : "${FUZZ_SECONDS:=60}"
-: "${FUZZ_TARGETS:=onnx textproto tensor ckpt idx cifar}"
+: "${FUZZ_TARGETS:=onnx textproto emit tensor ckpt idx cifar}"
 : "${FUZZ_CC:=clang}"
 src=$top_srcdir
 out=$top_builddir/fuzz-out
@@ -44,18 +44,21 @@ pb=$top_builddir/compiler/onnx.pb-c.c
 PB_CFLAGS=${PROTOBUF_C_CFLAGS-$(pkg-config --cflags libprotobuf-c)}
 PB_LIBS=${PROTOBUF_C_LIBS-$(pkg-config --libs libprotobuf-c)}
 Z_LIBS=${ZLIB_LIBS:--lz}
+M4=$(command -v m4 || echo m4)
 CFLAGS="-std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
-    -fno-sanitize-recover=all -I$top_builddir/compiler -I$src/compiler -I$src/runtime $PB_CFLAGS"
+    -fno-sanitize-recover=all -I$top_builddir -I$top_builddir/compiler -I$src/compiler -I$src/runtime
+    -DSNNC_DATADIR=\"$src\" -DSNNC_M4=\"$M4\" $PB_CFLAGS"
+export SNNC_DATADIR="$src"
+[ -w /dev/shm ] && export TMPDIR=/dev/shm # emit's m4 files
 
-# The front end and the two runtime readers, instrumented once for all targets.
+# The compiler but main(), and the two runtime readers, instrumented once for all targets.
 objs=""
-for f in "$pb" "$src"/compiler/arena.c "$src"/compiler/diag.c "$src"/compiler/textproto.c \
-    "$src"/compiler/onnx_read.c "$src"/compiler/ir.c "$src"/compiler/import.c \
-    "$src"/compiler/infer.c "$src"/compiler/unroll.c "$src"/compiler/autodiff.c \
-    "$src"/compiler/prune.c "$src"/compiler/plan.c "$src"/compiler/pipeline.c \
-    "$src"/runtime/rt_tensor_io.c "$src"/runtime/rt_data.c "$src"/tests/fuzz/fuzz_common.c; do
+for f in "$pb" "$src"/compiler/*.c "$src"/runtime/rt_tensor_io.c "$src"/runtime/rt_data.c \
+    "$src"/tests/fuzz/fuzz_common.c; do
+    [ "$(basename "$f")" = main.c ] && continue
     o=$out/obj/$(basename "$f" .c).o
-    if [ ! -f "$o" ] || [ "$f" -nt "$o" ] || [ "$src/compiler/ir.h" -nt "$o" ]; then
+    if [ ! -f "$o" ] || [ "$f" -nt "$o" ] ||
+        [ -n "$(find "$src/compiler" "$src/runtime" -name '*.h' -newer "$o")" ]; then
         # shellcheck disable=SC2086
         $FUZZ_CC $CFLAGS -c -o "$o" "$f" || exit 1
     fi
@@ -68,15 +71,18 @@ for t in $FUZZ_TARGETS; do
     $FUZZ_CC $CFLAGS -o "$out/fuzz_$t" "$src/tests/fuzz/fuzz_$t.c" $objs $PB_LIBS $Z_LIBS -lm ||
         exit 1
     mkdir -p "$out/corpus/$t"
+    seeds=$src/tests/fuzz/corpus/$t
+    [ -d "$seeds" ] || seeds=$src/tests/fuzz/corpus/textproto # emit: the text models
     dict=""
     [ -f "$src/tests/fuzz/$t.dict" ] && dict="-dict=$src/tests/fuzz/$t.dict"
+    [ "$t" = emit ] && dict="-dict=$src/tests/fuzz/textproto.dict"
     # The first corpus folder is where new inputs go; the seeds stay as they are.
     # shellcheck disable=SC2086
     ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1} \
     UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
         "$out/fuzz_$t" -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 -timeout=10 \
         -rss_limit_mb=2048 -malloc_limit_mb=1024 -max_len=16384 $dict \
-        -artifact_prefix="$out/$t-" "$out/corpus/$t" "$src/tests/fuzz/corpus/$t" \
+        -artifact_prefix="$out/$t-" "$out/corpus/$t" "$seeds" \
         >"$out/$t.log" 2>&1
     rc=$?
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/$t.log")

@@ -10,7 +10,7 @@
 # the C compiler cannot build with the sanitizers.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/programs/common.sh"
 
-san="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all"
+san="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all"
 printf 'int main(void) { return 0; }\n' >"$tmp/probe.c"
 # shellcheck disable=SC2086
 ${CC:-cc} $san -o "$tmp/probe" "$tmp/probe.c" 2>/dev/null && "$tmp/probe" ||

@@ -1,7 +1,7 @@
 /* replay.c - runs saved inputs through the fuzz targets, without libFuzzer.
  *
  * Takes: replay TARGET FILE..., TARGET one of onnx, textproto, tensor,
- * ckpt, idx, cifar (tests/fuzz/fuzz_TARGET.c). Gives: exit 0 when every
+ * ckpt, idx, cifar, emit (tests/fuzz/fuzz_TARGET.c). Gives: exit 0 when every
  * FILE went through its target; a target that finds its contract broken
  * aborts, and a sanitizer build (configure --enable-sanitizers) stops at
  * any memory error or leak. Exit 2 for a bad command line or unreadable
@@ -21,6 +21,7 @@ static const struct {
 } targets[] = {
     {"onnx", fuzz_onnx}, {"textproto", fuzz_textproto}, {"tensor", fuzz_tensor},
     {"ckpt", fuzz_ckpt}, {"idx", fuzz_idx},             {"cifar", fuzz_cifar},
+    {"emit", fuzz_emit},
 };
 
 int main(int argc, char **argv)
@@ -30,7 +31,7 @@ int main(int argc, char **argv)
         if (!strcmp(argv[1], targets[t].name))
             break;
     if (argc < 3 || t == sizeof targets / sizeof targets[0]) {
-        fprintf(stderr, "usage: replay onnx|textproto|tensor|ckpt|idx|cifar FILE...\n");
+        fprintf(stderr, "usage: replay onnx|textproto|tensor|ckpt|idx|cifar|emit FILE...\n");
         return 2;
     }
     for (int i = 2; i < argc; i++) {
