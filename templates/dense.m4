@@ -360,19 +360,40 @@ static inline __attribute__((always_inline)) void snn_events_float(const int col
         }
 }
 
-/* dw[k] += g (x = 1) or dw[k] += g x over one panel (cols <= SNN_EP vectors). */
-static inline __attribute__((always_inline)) void snn_event_add(const int cols, float *restrict dwk,
-    const float *restrict g, const int strength, const float x)
+/* The events of one row of x for one output panel (cols <= SNN_EP vectors):
+ * g, a row of dy times alpha, is loaded once into registers, and each input
+ * k that fired adds it to row k of dw (times its strength for floats). */
+static inline __attribute__((always_inline)) void snn_event_rows(const int cols, const int words,
+    const snn_bits *restrict s, const float *restrict x, const int kk, const float *restrict g,
+    const float alpha, float *restrict dw, const long ldd)
 {
+    snn_vf gv[SNN_EP];
     SNN_UNROLL
-    for (int v = 0; v < SNN_EP; v++)
-        if (v * SNN_VW < cols) {
-            const int n = cols - v * SNN_VW;
-            snn_vf gv = n >= SNN_VW ? snn_vload(g + v * SNN_VW) : snn_vload_n(g + v * SNN_VW, n);
-            if (strength)
-                gv = snn_vmul(gv, snn_vset1(x));
-            SNN_PUT(dwk + v * SNN_VW, gv, n, 1);
-        }
+    for (int v = 0; v < SNN_EP; v++) {
+        gv[v] = v * SNN_VW >= cols ? snn_vzero() : cols - v * SNN_VW >= SNN_VW ? snn_vload(g + v * SNN_VW)
+                                                : snn_vload_n(g + v * SNN_VW, cols - v * SNN_VW);
+        if (alpha != 1.0f)
+            gv[v] = snn_vmul(snn_vset1(alpha), gv[v]);
+    }
+#define SNN_EV_PUT(k, scale) \
+    do { \
+        float *restrict dwk = dw + (long)(k) * ldd; \
+        SNN_UNROLL \
+        for (int v = 0; v < SNN_EP; v++) \
+            if (v * SNN_VW < cols) \
+                SNN_PUT(dwk + v * SNN_VW, (scale) ? snn_vmul(gv[v], snn_vset1(x[k])) : gv[v], \
+                        cols - v * SNN_VW, 1); \
+    } while (0)
+    if (s) {
+        for (int q = 0; q < words; q++)
+            for (uint64_t m = s[q]; m; m &= m - 1)
+                SNN_EV_PUT(q * 64 + SNN_CTZ(m), 0);
+    } else {
+        for (int k = 0; k < kk; k++)
+            if (x[k] != 0.0f)
+                SNN_EV_PUT(k, 1);
+    }
+#undef SNN_EV_PUT
 }
 >>>)>>>)m4_dnl
 m4_dnl
@@ -581,39 +602,29 @@ static void $1(const void *restrict x, const float *restrict dy, float *restrict
 SNN_IF($10, <<<    SNN_PAR_FOR2
 >>>)m4_dnl
     for (int p = 0; p < NP; p++)
-        for (int qb = 0; qb < NQ; qb++)
+        for (int qb = 0; qb < NQ; qb++) {
+            const int q0 = qb * QB, nq = $8 - q0 < QB ? $8 - q0 : QB;
             for (int t = $2 - 1; t >= 0; t--)
                 for (int n = 0; n < $3; n++) {
-                    const float *restrict gn = dy + ((long)t * $3 + n) * $5 + p * PW;
-                    float g[PW]; /* alpha dy */
-                    if ($9 != 1.0f) {
-                        for (int o = 0; o < PW && p * PW + o < $5; o++)
-                            g[o] = $9 * gn[o];
-                        gn = g;
-                    }
-                    for (int q = qb * QB; q < qb * QB + QB && q < $8; q++) {
+                    const long row = (long)t * $3 + n;
+                    const float *restrict g = dy + row * $5 + p * PW;
+                    __builtin_prefetch(g + 2 * $5); /* two rows ahead: records are read once */
 SNN_IF($7, <<<m4_dnl
-                        for (uint64_t m = ((const snn_bits *)x)[((long)t * $3 + n) * $8 + q]; m; m &= m - 1) {
-                            float *restrict dwk = dw + (long)(q * 64 + SNN_CTZ(m)) * $6 + p * PW;
-                            if (p < NPF)
-                                snn_event_add(PW, dwk, gn, 0, 1.0f);
-                            else
-                                snn_event_add($5 % PW, dwk, gn, 0, 1.0f);
-                        }
+                    const snn_bits *restrict s = (const snn_bits *)x + row * $8 + q0;
+                    if (p < NPF)
+                        snn_event_rows(PW, nq, s, NULL, 0, g, $9, dw + (long)q0 * 64 * $6 + p * PW, $6);
+                    else
+                        snn_event_rows($5 % PW, nq, s, NULL, 0, g, $9, dw + (long)q0 * 64 * $6 + p * PW, $6);
 >>>, <<<m4_dnl
-                        const float *restrict xn = (const float *)x + ((long)t * $3 + n) * $4;
-                        for (int k = q * 64; k < q * 64 + 64 && k < $4; k++) {
-                            if (xn[k] == 0.0f)
-                                continue;
-                            float *restrict dwk = dw + (long)k * $6 + p * PW;
-                            if (p < NPF)
-                                snn_event_add(PW, dwk, gn, 1, xn[k]);
-                            else
-                                snn_event_add($5 % PW, dwk, gn, 1, xn[k]);
-                        }
+                    const float *restrict xr = (const float *)x + row * $4 + q0 * 64;
+                    const int kk = $4 - q0 * 64 < nq * 64 ? $4 - q0 * 64 : nq * 64;
+                    if (p < NPF)
+                        snn_event_rows(PW, 0, NULL, xr, kk, g, $9, dw + (long)q0 * 64 * $6 + p * PW, $6);
+                    else
+                        snn_event_rows($5 % PW, 0, NULL, xr, kk, g, $9, dw + (long)q0 * 64 * $6 + p * PW, $6);
 >>>)m4_dnl
-                    }
                 }
+        }
 }
 >>>)m4_dnl
 m4_dnl

@@ -412,19 +412,40 @@ static inline __attribute__((always_inline)) void snn_events_float(const int col
         }
 }
 
-/* dw[k] += g (x = 1) or dw[k] += g x over one panel (cols <= SNN_EP vectors). */
-static inline __attribute__((always_inline)) void snn_event_add(const int cols, float *restrict dwk,
-    const float *restrict g, const int strength, const float x)
+/* The events of one row of x for one output panel (cols <= SNN_EP vectors):
+ * g, a row of dy times alpha, is loaded once into registers, and each input
+ * k that fired adds it to row k of dw (times its strength for floats). */
+static inline __attribute__((always_inline)) void snn_event_rows(const int cols, const int words,
+    const snn_bits *restrict s, const float *restrict x, const int kk, const float *restrict g,
+    const float alpha, float *restrict dw, const long ldd)
 {
+    snn_vf gv[SNN_EP];
     SNN_UNROLL
-    for (int v = 0; v < SNN_EP; v++)
-        if (v * SNN_VW < cols) {
-            const int n = cols - v * SNN_VW;
-            snn_vf gv = n >= SNN_VW ? snn_vload(g + v * SNN_VW) : snn_vload_n(g + v * SNN_VW, n);
-            if (strength)
-                gv = snn_vmul(gv, snn_vset1(x));
-            SNN_PUT(dwk + v * SNN_VW, gv, n, 1);
-        }
+    for (int v = 0; v < SNN_EP; v++) {
+        gv[v] = v * SNN_VW >= cols ? snn_vzero() : cols - v * SNN_VW >= SNN_VW ? snn_vload(g + v * SNN_VW)
+                                                : snn_vload_n(g + v * SNN_VW, cols - v * SNN_VW);
+        if (alpha != 1.0f)
+            gv[v] = snn_vmul(snn_vset1(alpha), gv[v]);
+    }
+#define SNN_EV_PUT(k, scale) \
+    do { \
+        float *restrict dwk = dw + (long)(k) * ldd; \
+        SNN_UNROLL \
+        for (int v = 0; v < SNN_EP; v++) \
+            if (v * SNN_VW < cols) \
+                SNN_PUT(dwk + v * SNN_VW, (scale) ? snn_vmul(gv[v], snn_vset1(x[k])) : gv[v], \
+                        cols - v * SNN_VW, 1); \
+    } while (0)
+    if (s) {
+        for (int q = 0; q < words; q++)
+            for (uint64_t m = s[q]; m; m &= m - 1)
+                SNN_EV_PUT(q * 64 + SNN_CTZ(m), 0);
+    } else {
+        for (int k = 0; k < kk; k++)
+            if (x[k] != 0.0f)
+                SNN_EV_PUT(k, 1);
+    }
+#undef SNN_EV_PUT
 }
 
 /* Cross-entropy of one row of logits; p receives softmax(z) unless NULL. */
@@ -999,29 +1020,21 @@ static void k7_fc_dw(const void *restrict x, const float *restrict dy, float *re
     enum { PW = SNN_EP * SNN_VW, NPF = 10 / PW, NP = (10 + PW - 1) / PW,
            QB = NP >= 8 ? 16 : (16 * NP + 7) / 8, NQ = (16 + QB - 1) / QB };
     for (int p = 0; p < NP; p++)
-        for (int qb = 0; qb < NQ; qb++)
+        for (int qb = 0; qb < NQ; qb++) {
+            const int q0 = qb * QB, nq = 16 - q0 < QB ? 16 - q0 : QB;
             for (int t = 1 - 1; t >= 0; t--)
                 for (int n = 0; n < 128; n++) {
-                    const float *restrict gn = dy + ((long)t * 128 + n) * 10 + p * PW;
-                    float g[PW]; /* alpha dy */
-                    if (1.0f != 1.0f) {
-                        for (int o = 0; o < PW && p * PW + o < 10; o++)
-                            g[o] = 1.0f * gn[o];
-                        gn = g;
-                    }
-                    for (int q = qb * QB; q < qb * QB + QB && q < 16; q++) {
-                        const float *restrict xn = (const float *)x + ((long)t * 128 + n) * 1024;
-                        for (int k = q * 64; k < q * 64 + 64 && k < 1024; k++) {
-                            if (xn[k] == 0.0f)
-                                continue;
-                            float *restrict dwk = dw + (long)k * 16 + p * PW;
-                            if (p < NPF)
-                                snn_event_add(PW, dwk, gn, 1, xn[k]);
-                            else
-                                snn_event_add(10 % PW, dwk, gn, 1, xn[k]);
-                        }
-                    }
+                    const long row = (long)t * 128 + n;
+                    const float *restrict g = dy + row * 10 + p * PW;
+                    __builtin_prefetch(g + 2 * 10); /* two rows ahead: records are read once */
+                    const float *restrict xr = (const float *)x + row * 1024 + q0 * 64;
+                    const int kk = 1024 - q0 * 64 < nq * 64 ? 1024 - q0 * 64 : nq * 64;
+                    if (p < NPF)
+                        snn_event_rows(PW, 0, NULL, xr, kk, g, 1.0f, dw + (long)q0 * 64 * 16 + p * PW, 16);
+                    else
+                        snn_event_rows(10 % PW, 0, NULL, xr, kk, g, 1.0f, dw + (long)q0 * 64 * 16 + p * PW, 16);
                 }
+        }
 }
 
 static void k7_fc_dw_add(const float *restrict in, float *restrict out)

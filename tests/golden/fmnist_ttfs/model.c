@@ -406,19 +406,40 @@ static inline __attribute__((always_inline)) void snn_events_float(const int col
         }
 }
 
-/* dw[k] += g (x = 1) or dw[k] += g x over one panel (cols <= SNN_EP vectors). */
-static inline __attribute__((always_inline)) void snn_event_add(const int cols, float *restrict dwk,
-    const float *restrict g, const int strength, const float x)
+/* The events of one row of x for one output panel (cols <= SNN_EP vectors):
+ * g, a row of dy times alpha, is loaded once into registers, and each input
+ * k that fired adds it to row k of dw (times its strength for floats). */
+static inline __attribute__((always_inline)) void snn_event_rows(const int cols, const int words,
+    const snn_bits *restrict s, const float *restrict x, const int kk, const float *restrict g,
+    const float alpha, float *restrict dw, const long ldd)
 {
+    snn_vf gv[SNN_EP];
     SNN_UNROLL
-    for (int v = 0; v < SNN_EP; v++)
-        if (v * SNN_VW < cols) {
-            const int n = cols - v * SNN_VW;
-            snn_vf gv = n >= SNN_VW ? snn_vload(g + v * SNN_VW) : snn_vload_n(g + v * SNN_VW, n);
-            if (strength)
-                gv = snn_vmul(gv, snn_vset1(x));
-            SNN_PUT(dwk + v * SNN_VW, gv, n, 1);
-        }
+    for (int v = 0; v < SNN_EP; v++) {
+        gv[v] = v * SNN_VW >= cols ? snn_vzero() : cols - v * SNN_VW >= SNN_VW ? snn_vload(g + v * SNN_VW)
+                                                : snn_vload_n(g + v * SNN_VW, cols - v * SNN_VW);
+        if (alpha != 1.0f)
+            gv[v] = snn_vmul(snn_vset1(alpha), gv[v]);
+    }
+#define SNN_EV_PUT(k, scale) \
+    do { \
+        float *restrict dwk = dw + (long)(k) * ldd; \
+        SNN_UNROLL \
+        for (int v = 0; v < SNN_EP; v++) \
+            if (v * SNN_VW < cols) \
+                SNN_PUT(dwk + v * SNN_VW, (scale) ? snn_vmul(gv[v], snn_vset1(x[k])) : gv[v], \
+                        cols - v * SNN_VW, 1); \
+    } while (0)
+    if (s) {
+        for (int q = 0; q < words; q++)
+            for (uint64_t m = s[q]; m; m &= m - 1)
+                SNN_EV_PUT(q * 64 + SNN_CTZ(m), 0);
+    } else {
+        for (int k = 0; k < kk; k++)
+            if (x[k] != 0.0f)
+                SNN_EV_PUT(k, 1);
+    }
+#undef SNN_EV_PUT
 }
 
 /* Cross-entropy of one row of logits; p receives softmax(z) unless NULL. */
@@ -878,26 +899,20 @@ static void k3_fc2_dw(const void *restrict x, const float *restrict dy, float *r
            QB = NP >= 8 ? 16 : (16 * NP + 7) / 8, NQ = (16 + QB - 1) / QB };
     SNN_PAR_FOR2
     for (int p = 0; p < NP; p++)
-        for (int qb = 0; qb < NQ; qb++)
+        for (int qb = 0; qb < NQ; qb++) {
+            const int q0 = qb * QB, nq = 16 - q0 < QB ? 16 - q0 : QB;
             for (int t = 25 - 1; t >= 0; t--)
                 for (int n = 0; n < 128; n++) {
-                    const float *restrict gn = dy + ((long)t * 128 + n) * 10 + p * PW;
-                    float g[PW]; /* alpha dy */
-                    if (1.0f != 1.0f) {
-                        for (int o = 0; o < PW && p * PW + o < 10; o++)
-                            g[o] = 1.0f * gn[o];
-                        gn = g;
-                    }
-                    for (int q = qb * QB; q < qb * QB + QB && q < 16; q++) {
-                        for (uint64_t m = ((const snn_bits *)x)[((long)t * 128 + n) * 16 + q]; m; m &= m - 1) {
-                            float *restrict dwk = dw + (long)(q * 64 + SNN_CTZ(m)) * 16 + p * PW;
-                            if (p < NPF)
-                                snn_event_add(PW, dwk, gn, 0, 1.0f);
-                            else
-                                snn_event_add(10 % PW, dwk, gn, 0, 1.0f);
-                        }
-                    }
+                    const long row = (long)t * 128 + n;
+                    const float *restrict g = dy + row * 10 + p * PW;
+                    __builtin_prefetch(g + 2 * 10); /* two rows ahead: records are read once */
+                    const snn_bits *restrict s = (const snn_bits *)x + row * 16 + q0;
+                    if (p < NPF)
+                        snn_event_rows(PW, nq, s, NULL, 0, g, 1.0f, dw + (long)q0 * 64 * 16 + p * PW, 16);
+                    else
+                        snn_event_rows(10 % PW, nq, s, NULL, 0, g, 1.0f, dw + (long)q0 * 64 * 16 + p * PW, 16);
                 }
+        }
 }
 
 static void k3_fc2_dw_add(const float *restrict in, float *restrict out)
@@ -973,26 +988,20 @@ static void k1_fc1_dw(const void *restrict x, const float *restrict dy, float *r
            QB = NP >= 8 ? 13 : (13 * NP + 7) / 8, NQ = (13 + QB - 1) / QB };
     SNN_PAR_FOR2
     for (int p = 0; p < NP; p++)
-        for (int qb = 0; qb < NQ; qb++)
+        for (int qb = 0; qb < NQ; qb++) {
+            const int q0 = qb * QB, nq = 13 - q0 < QB ? 13 - q0 : QB;
             for (int t = 25 - 1; t >= 0; t--)
                 for (int n = 0; n < 128; n++) {
-                    const float *restrict gn = dy + ((long)t * 128 + n) * 1000 + p * PW;
-                    float g[PW]; /* alpha dy */
-                    if (1.0f != 1.0f) {
-                        for (int o = 0; o < PW && p * PW + o < 1000; o++)
-                            g[o] = 1.0f * gn[o];
-                        gn = g;
-                    }
-                    for (int q = qb * QB; q < qb * QB + QB && q < 13; q++) {
-                        for (uint64_t m = ((const snn_bits *)x)[((long)t * 128 + n) * 13 + q]; m; m &= m - 1) {
-                            float *restrict dwk = dw + (long)(q * 64 + SNN_CTZ(m)) * 1008 + p * PW;
-                            if (p < NPF)
-                                snn_event_add(PW, dwk, gn, 0, 1.0f);
-                            else
-                                snn_event_add(1000 % PW, dwk, gn, 0, 1.0f);
-                        }
-                    }
+                    const long row = (long)t * 128 + n;
+                    const float *restrict g = dy + row * 1000 + p * PW;
+                    __builtin_prefetch(g + 2 * 1000); /* two rows ahead: records are read once */
+                    const snn_bits *restrict s = (const snn_bits *)x + row * 13 + q0;
+                    if (p < NPF)
+                        snn_event_rows(PW, nq, s, NULL, 0, g, 1.0f, dw + (long)q0 * 64 * 1008 + p * PW, 1008);
+                    else
+                        snn_event_rows(1000 % PW, nq, s, NULL, 0, g, 1.0f, dw + (long)q0 * 64 * 1008 + p * PW, 1008);
                 }
+        }
 }
 
 static void k1_fc1_dw_add(const float *restrict in, float *restrict out)
