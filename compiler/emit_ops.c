@@ -190,9 +190,9 @@ static bool fwd_dense(struct emitter *e, struct ir_node *n)
     const char *c = n->nin > 2 ? P(e, n->in[2]) : "NULL";
     if (n->event) {
         bool bits = ir_root(a)->bits != NULL;
-        emit_printf(e->sec[SEC_DEFS], "SNN_EVENT_FORWARD(%s, %d, %d, %d, %d, %d, %d, %s, %d, %s, %d)m4_dnl\n", k,
-                    N, K, O, ldw, bits, words_of(a), emit_float(e, alpha), bias, emit_float(e, beta),
-                    par((double)N * O * 16));
+        emit_printf(e->sec[SEC_DEFS], "SNN_EVENT_FORWARD(%s, %d, %d, %d, %d, %d, %d, %s, %d, %s, %d, %d)m4_dnl\n",
+                    k, N, K, O, ldw, bits, words_of(a), emit_float(e, alpha), bias, emit_float(e, beta),
+                    par((double)N * O * 16), n->wcopy != NULL);
         emit_call_comment(f, ind(n), n, bits ? "event-driven, spikes as bits" : "event-driven");
         emit_printf(f, "%s%s%s, %s, %s, %s);\n", ind(n), kcall(e, n, k), bits ? bits_at(e, a) : Pt(e, a), wr, c,
                     Pt(e, n->out[0]));
@@ -267,8 +267,9 @@ static bool bwd_dense(struct emitter *e, struct ir_node *b, bool overwrite)
         struct ir_value *to = b->dwcopy ? b->dwcopy : b->out[1];
         int ldd = b->dwcopy ? b->ldw : O;
         const char *k = emit_kname(e, b, "dw");
-        emit_printf(e->sec[SEC_DEFS], "SNN_EVENT_DW(%s, %d, %d, %d, %d, %d, %d, %d, %s, %d)m4_dnl\n", k, T, N, K, O,
-                    ldd, bits, words_of(a), emit_float(e, alpha), par((double)T * N * O * 16));
+        emit_printf(e->sec[SEC_DEFS], "SNN_EVENT_DW(%s, %d, %d, %d, %d, %d, %d, %d, %s, %d, %d)m4_dnl\n", k, T, N, K,
+                    O, ldd, bits, words_of(a), emit_float(e, alpha), par((double)T * N * O * 16),
+                    b->dwcopy != NULL);
         emit_printf(g, "%s%s(%s, %s, %s);\n", gi, k, xp, dyp, P(e, to));
         if (b->dwcopy) { /* rows [K][ldd], cleared before the loop, added to dW [O][K] after it */
             FILE *pre = loop ? e->sec[SEC_BPRE] : f, *post = loop ? e->sec[SEC_BONCE] : f;

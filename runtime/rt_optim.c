@@ -35,6 +35,7 @@
 #endif
 
 #include <math.h>
+#include <string.h>
 
 #include "snnrt.h"
 
@@ -115,16 +116,28 @@ void snnrt_sgd_step(double lr, double momentum, double weight_decay, float *p, c
 
 long snnrt_check_finite(const float *x, size_t n)
 {
-    size_t i;
+    size_t i = 0;
 
-    for (i = 0; i < n; i++) {
-        union {
-            float f;
+    /* blocks without a branch per element (they vectorize); the first bad
+     * element is then looked for one by one */
+    for (; i + 256 <= n; i += 256) {
+        uint32_t bad = 0;
+        size_t k;
+
+        for (k = 0; k < 256; k++) {
             uint32_t u;
-        } b;
 
-        b.f = x[i];
-        if ((b.u & UINT32_C(0x7f800000)) == UINT32_C(0x7f800000))
+            memcpy(&u, x + i + k, sizeof u);
+            bad |= (u & UINT32_C(0x7f800000)) == UINT32_C(0x7f800000);
+        }
+        if (bad)
+            break;
+    }
+    for (; i < n; i++) {
+        uint32_t u;
+
+        memcpy(&u, x + i, sizeof u);
+        if ((u & UINT32_C(0x7f800000)) == UINT32_C(0x7f800000))
             return (long)i;
     }
     return -1;

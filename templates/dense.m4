@@ -257,10 +257,12 @@ static inline __attribute__((always_inline)) void snn_tile(const int rows, const
 }
 
 /* Event rows: acc[v] of one output panel (cols <= SNN_EP vectors) sums
- * the weight rows w[k] of the inputs k that fired, in order of k. */
+ * the weight rows w[k] of the inputs k that fired, in order of k. pad: the
+ * rows are padded to whole vectors (a re-laid-out copy), so no load needs
+ * a mask; the lanes past cols are never stored. */
 static inline __attribute__((always_inline)) void snn_events_bits(const int cols, const int words,
     const snn_bits *restrict s, const float *restrict w, const long ldw, float *restrict y,
-    const float alpha, const float *restrict bias, const int bias_mode, const float beta)
+    const float alpha, const float *restrict bias, const int bias_mode, const float beta, const int pad)
 {
     snn_vf acc[SNN_EP];
     SNN_UNROLL
@@ -272,7 +274,7 @@ static inline __attribute__((always_inline)) void snn_events_bits(const int cols
             SNN_UNROLL
             for (int v = 0; v < SNN_EP; v++)
                 if (v * SNN_VW < cols)
-                    acc[v] = snn_vadd(acc[v], cols - v * SNN_VW >= SNN_VW ? snn_vload(wk + v * SNN_VW)
+                    acc[v] = snn_vadd(acc[v], pad || cols - v * SNN_VW >= SNN_VW ? snn_vload(wk + v * SNN_VW)
                                                 : snn_vload_n(wk + v * SNN_VW, cols - v * SNN_VW));
         }
     }
@@ -290,7 +292,7 @@ static inline __attribute__((always_inline)) void snn_events_bits(const int cols
 static inline __attribute__((always_inline)) void snn_events_bits2(const int cols, const int words,
     const snn_bits *restrict s0, const snn_bits *restrict s1, const float *restrict w, const long ldw,
     float *restrict y0, float *restrict y1, const float alpha, const float *restrict bias,
-    const int bias_mode, const float beta)
+    const int bias_mode, const float beta, const int pad)
 {
     snn_vf a0[SNN_EP], a1[SNN_EP];
     SNN_UNROLL
@@ -300,7 +302,7 @@ static inline __attribute__((always_inline)) void snn_events_bits2(const int col
     SNN_UNROLL \
     for (int v = 0; v < SNN_EP; v++) \
         if (v * SNN_VW < cols) \
-            acc[v] = snn_vadd(acc[v], cols - v * SNN_VW >= SNN_VW ? snn_vload((wk) + v * SNN_VW) \
+            acc[v] = snn_vadd(acc[v], pad || cols - v * SNN_VW >= SNN_VW ? snn_vload((wk) + v * SNN_VW) \
                                           : snn_vload_n((wk) + v * SNN_VW, cols - v * SNN_VW));
     for (int q = 0; q < words; q++) {
         uint64_t m0 = s0[q], m1 = s1[q];
@@ -334,7 +336,7 @@ static inline __attribute__((always_inline)) void snn_events_bits2(const int col
  * multiplied and added as the scalar code did. */
 static inline __attribute__((always_inline)) void snn_events_float(const int cols, const int kk,
     const float *restrict x, const float *restrict w, const long ldw, float *restrict y,
-    const float alpha, const float *restrict bias, const int bias_mode, const float beta)
+    const float alpha, const float *restrict bias, const int bias_mode, const float beta, const int pad)
 {
     snn_vf acc[SNN_EP];
     SNN_UNROLL
@@ -348,7 +350,7 @@ static inline __attribute__((always_inline)) void snn_events_float(const int col
         SNN_UNROLL
         for (int v = 0; v < SNN_EP; v++)
             if (v * SNN_VW < cols)
-                acc[v] = snn_vadd(acc[v], snn_vmul(xv, cols - v * SNN_VW >= SNN_VW ? snn_vload(wk + v * SNN_VW)
+                acc[v] = snn_vadd(acc[v], snn_vmul(xv, pad || cols - v * SNN_VW >= SNN_VW ? snn_vload(wk + v * SNN_VW)
                                                   : snn_vload_n(wk + v * SNN_VW, cols - v * SNN_VW)));
     }
     SNN_UNROLL
@@ -362,10 +364,11 @@ static inline __attribute__((always_inline)) void snn_events_float(const int col
 
 /* The events of one row of x for one output panel (cols <= SNN_EP vectors):
  * g, a row of dy times alpha, is loaded once into registers, and each input
- * k that fired adds it to row k of dw (times its strength for floats). */
+ * k that fired adds it to row k of dw (times its strength for floats). pad:
+ * the rows of dw are padded to whole vectors, which then take zeros. */
 static inline __attribute__((always_inline)) void snn_event_rows(const int cols, const int words,
     const snn_bits *restrict s, const float *restrict x, const int kk, const float *restrict g,
-    const float alpha, float *restrict dw, const long ldd)
+    const float alpha, float *restrict dw, const long ldd, const int pad)
 {
     snn_vf gv[SNN_EP];
     SNN_UNROLL
@@ -382,7 +385,7 @@ static inline __attribute__((always_inline)) void snn_event_rows(const int cols,
         for (int v = 0; v < SNN_EP; v++) \
             if (v * SNN_VW < cols) \
                 SNN_PUT(dwk + v * SNN_VW, (scale) ? snn_vmul(gv[v], snn_vset1(x[k])) : gv[v], \
-                        cols - v * SNN_VW, 1); \
+                        pad ? SNN_VW : cols - v * SNN_VW, 1); \
     } while (0)
     if (s) {
         for (int q = 0; q < words; q++)
@@ -513,7 +516,7 @@ SNN_IF($13, <<<    SNN_PAR_FOR2
 }
 >>>)m4_dnl
 m4_dnl
-m4_dnl SNN_EVENT_FORWARD(fn, N, K, O, ldw, bits, words, alpha, bias, beta, par)
+m4_dnl SNN_EVENT_FORWARD(fn, N, K, O, ldw, bits, words, alpha, bias, beta, par, pad)
 m4_dnl   y[n][o] = alpha sum_k x[n][k] w[k ldw + o] + beta bias over the k with
 m4_dnl   x[n][k] != 0; x is bits ([N][words]) or floats ([N][K]). Threads take
 m4_dnl   output panels, then rows; fn_rows(n0, n1, ...) does rows [n0, n1).
@@ -526,15 +529,15 @@ static inline void $1_row(int n, int p, const void *restrict x, const float *res
 SNN_IF($6, <<<m4_dnl
     const snn_bits *restrict s = (const snn_bits *)x + n * $7;
     if (p < NPF)
-        snn_events_bits(PW, $7, s, w + p * PW, $5, y + n * $4 + p * PW, $8, bias + ($9 == 1 ? p * PW : 0), $9, $10);
+        snn_events_bits(PW, $7, s, w + p * PW, $5, y + n * $4 + p * PW, $8, bias + ($9 == 1 ? p * PW : 0), $9, $10, $12);
     else
-        snn_events_bits($4 % PW, $7, s, w + p * PW, $5, y + n * $4 + p * PW, $8, bias + ($9 == 1 ? p * PW : 0), $9, $10);
+        snn_events_bits($4 % PW, $7, s, w + p * PW, $5, y + n * $4 + p * PW, $8, bias + ($9 == 1 ? p * PW : 0), $9, $10, $12);
 >>>, <<<m4_dnl
     const float *restrict s = (const float *)x + n * $3;
     if (p < NPF)
-        snn_events_float(PW, $3, s, w + p * PW, $5, y + n * $4 + p * PW, $8, bias + ($9 == 1 ? p * PW : 0), $9, $10);
+        snn_events_float(PW, $3, s, w + p * PW, $5, y + n * $4 + p * PW, $8, bias + ($9 == 1 ? p * PW : 0), $9, $10, $12);
     else
-        snn_events_float($4 % PW, $3, s, w + p * PW, $5, y + n * $4 + p * PW, $8, bias + ($9 == 1 ? p * PW : 0), $9, $10);
+        snn_events_float($4 % PW, $3, s, w + p * PW, $5, y + n * $4 + p * PW, $8, bias + ($9 == 1 ? p * PW : 0), $9, $10, $12);
 >>>)m4_dnl
 }
 
@@ -548,9 +551,9 @@ SNN_IF($6, <<<m4_dnl
     const snn_bits *restrict s = (const snn_bits *)x + n * $7;
     float *restrict yn = y + n * $4 + p * PW;
     if (p < NPF)
-        snn_events_bits2(PW, $7, s, s + $7, w + p * PW, $5, yn, yn + $4, $8, bias + ($9 == 1 ? p * PW : 0), $9, $10);
+        snn_events_bits2(PW, $7, s, s + $7, w + p * PW, $5, yn, yn + $4, $8, bias + ($9 == 1 ? p * PW : 0), $9, $10, $12);
     else
-        snn_events_bits2($4 % PW, $7, s, s + $7, w + p * PW, $5, yn, yn + $4, $8, bias + ($9 == 1 ? p * PW : 0), $9, $10);
+        snn_events_bits2($4 % PW, $7, s, s + $7, w + p * PW, $5, yn, yn + $4, $8, bias + ($9 == 1 ? p * PW : 0), $9, $10, $12);
 >>>, <<<m4_dnl
     $1_row(n, p, x, w, bias, y);
     $1_row(n + 1, p, x, w, bias, y);
@@ -586,7 +589,7 @@ static inline void $1_rows(int n0, int n1, const void *restrict x, const float *
 }
 >>>)m4_dnl
 m4_dnl
-m4_dnl SNN_EVENT_DW(fn, T, N, K, O, ldd, bits, words, alpha, par)
+m4_dnl SNN_EVENT_DW(fn, T, N, K, O, ldd, bits, words, alpha, par, pad)
 m4_dnl   dw[k ldd + o] += (alpha dy[n][o]) x[n][k] for the k with x[n][k] != 0, in
 m4_dnl   order of n: the weight gradient as rows [K][O], one row per spike. With
 m4_dnl   T > 1, x and dy are records of T steps, summed from step T-1 down to 0
@@ -612,16 +615,16 @@ SNN_IF($10, <<<    SNN_PAR_FOR2
 SNN_IF($7, <<<m4_dnl
                     const snn_bits *restrict s = (const snn_bits *)x + row * $8 + q0;
                     if (p < NPF)
-                        snn_event_rows(PW, nq, s, NULL, 0, g, $9, dw + (long)q0 * 64 * $6 + p * PW, $6);
+                        snn_event_rows(PW, nq, s, NULL, 0, g, $9, dw + (long)q0 * 64 * $6 + p * PW, $6, $11);
                     else
-                        snn_event_rows($5 % PW, nq, s, NULL, 0, g, $9, dw + (long)q0 * 64 * $6 + p * PW, $6);
+                        snn_event_rows($5 % PW, nq, s, NULL, 0, g, $9, dw + (long)q0 * 64 * $6 + p * PW, $6, $11);
 >>>, <<<m4_dnl
                     const float *restrict xr = (const float *)x + row * $4 + q0 * 64;
                     const int kk = $4 - q0 * 64 < nq * 64 ? $4 - q0 * 64 : nq * 64;
                     if (p < NPF)
-                        snn_event_rows(PW, 0, NULL, xr, kk, g, $9, dw + (long)q0 * 64 * $6 + p * PW, $6);
+                        snn_event_rows(PW, 0, NULL, xr, kk, g, $9, dw + (long)q0 * 64 * $6 + p * PW, $6, $11);
                     else
-                        snn_event_rows($5 % PW, 0, NULL, xr, kk, g, $9, dw + (long)q0 * 64 * $6 + p * PW, $6);
+                        snn_event_rows($5 % PW, 0, NULL, xr, kk, g, $9, dw + (long)q0 * 64 * $6 + p * PW, $6, $11);
 >>>)m4_dnl
                 }
         }

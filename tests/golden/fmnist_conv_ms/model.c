@@ -309,10 +309,12 @@ static inline __attribute__((always_inline)) void snn_tile(const int rows, const
 }
 
 /* Event rows: acc[v] of one output panel (cols <= SNN_EP vectors) sums
- * the weight rows w[k] of the inputs k that fired, in order of k. */
+ * the weight rows w[k] of the inputs k that fired, in order of k. pad: the
+ * rows are padded to whole vectors (a re-laid-out copy), so no load needs
+ * a mask; the lanes past cols are never stored. */
 static inline __attribute__((always_inline)) void snn_events_bits(const int cols, const int words,
     const snn_bits *restrict s, const float *restrict w, const long ldw, float *restrict y,
-    const float alpha, const float *restrict bias, const int bias_mode, const float beta)
+    const float alpha, const float *restrict bias, const int bias_mode, const float beta, const int pad)
 {
     snn_vf acc[SNN_EP];
     SNN_UNROLL
@@ -324,7 +326,7 @@ static inline __attribute__((always_inline)) void snn_events_bits(const int cols
             SNN_UNROLL
             for (int v = 0; v < SNN_EP; v++)
                 if (v * SNN_VW < cols)
-                    acc[v] = snn_vadd(acc[v], cols - v * SNN_VW >= SNN_VW ? snn_vload(wk + v * SNN_VW)
+                    acc[v] = snn_vadd(acc[v], pad || cols - v * SNN_VW >= SNN_VW ? snn_vload(wk + v * SNN_VW)
                                                 : snn_vload_n(wk + v * SNN_VW, cols - v * SNN_VW));
         }
     }
@@ -342,7 +344,7 @@ static inline __attribute__((always_inline)) void snn_events_bits(const int cols
 static inline __attribute__((always_inline)) void snn_events_bits2(const int cols, const int words,
     const snn_bits *restrict s0, const snn_bits *restrict s1, const float *restrict w, const long ldw,
     float *restrict y0, float *restrict y1, const float alpha, const float *restrict bias,
-    const int bias_mode, const float beta)
+    const int bias_mode, const float beta, const int pad)
 {
     snn_vf a0[SNN_EP], a1[SNN_EP];
     SNN_UNROLL
@@ -352,7 +354,7 @@ static inline __attribute__((always_inline)) void snn_events_bits2(const int col
     SNN_UNROLL \
     for (int v = 0; v < SNN_EP; v++) \
         if (v * SNN_VW < cols) \
-            acc[v] = snn_vadd(acc[v], cols - v * SNN_VW >= SNN_VW ? snn_vload((wk) + v * SNN_VW) \
+            acc[v] = snn_vadd(acc[v], pad || cols - v * SNN_VW >= SNN_VW ? snn_vload((wk) + v * SNN_VW) \
                                           : snn_vload_n((wk) + v * SNN_VW, cols - v * SNN_VW));
     for (int q = 0; q < words; q++) {
         uint64_t m0 = s0[q], m1 = s1[q];
@@ -386,7 +388,7 @@ static inline __attribute__((always_inline)) void snn_events_bits2(const int col
  * multiplied and added as the scalar code did. */
 static inline __attribute__((always_inline)) void snn_events_float(const int cols, const int kk,
     const float *restrict x, const float *restrict w, const long ldw, float *restrict y,
-    const float alpha, const float *restrict bias, const int bias_mode, const float beta)
+    const float alpha, const float *restrict bias, const int bias_mode, const float beta, const int pad)
 {
     snn_vf acc[SNN_EP];
     SNN_UNROLL
@@ -400,7 +402,7 @@ static inline __attribute__((always_inline)) void snn_events_float(const int col
         SNN_UNROLL
         for (int v = 0; v < SNN_EP; v++)
             if (v * SNN_VW < cols)
-                acc[v] = snn_vadd(acc[v], snn_vmul(xv, cols - v * SNN_VW >= SNN_VW ? snn_vload(wk + v * SNN_VW)
+                acc[v] = snn_vadd(acc[v], snn_vmul(xv, pad || cols - v * SNN_VW >= SNN_VW ? snn_vload(wk + v * SNN_VW)
                                                   : snn_vload_n(wk + v * SNN_VW, cols - v * SNN_VW)));
     }
     SNN_UNROLL
@@ -414,10 +416,11 @@ static inline __attribute__((always_inline)) void snn_events_float(const int col
 
 /* The events of one row of x for one output panel (cols <= SNN_EP vectors):
  * g, a row of dy times alpha, is loaded once into registers, and each input
- * k that fired adds it to row k of dw (times its strength for floats). */
+ * k that fired adds it to row k of dw (times its strength for floats). pad:
+ * the rows of dw are padded to whole vectors, which then take zeros. */
 static inline __attribute__((always_inline)) void snn_event_rows(const int cols, const int words,
     const snn_bits *restrict s, const float *restrict x, const int kk, const float *restrict g,
-    const float alpha, float *restrict dw, const long ldd)
+    const float alpha, float *restrict dw, const long ldd, const int pad)
 {
     snn_vf gv[SNN_EP];
     SNN_UNROLL
@@ -434,7 +437,7 @@ static inline __attribute__((always_inline)) void snn_event_rows(const int cols,
         for (int v = 0; v < SNN_EP; v++) \
             if (v * SNN_VW < cols) \
                 SNN_PUT(dwk + v * SNN_VW, (scale) ? snn_vmul(gv[v], snn_vset1(x[k])) : gv[v], \
-                        cols - v * SNN_VW, 1); \
+                        pad ? SNN_VW : cols - v * SNN_VW, 1); \
     } while (0)
     if (s) {
         for (int q = 0; q < words; q++)
@@ -818,9 +821,9 @@ static inline void k7_fc_forward_row(int n, int p, const void *restrict x, const
     (void)bias;
     const float *restrict s = (const float *)x + n * 1024;
     if (p < NPF)
-        snn_events_float(PW, 1024, s, w + p * PW, 16, y + n * 10 + p * PW, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f);
+        snn_events_float(PW, 1024, s, w + p * PW, 16, y + n * 10 + p * PW, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f, 1);
     else
-        snn_events_float(10 % PW, 1024, s, w + p * PW, 16, y + n * 10 + p * PW, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f);
+        snn_events_float(10 % PW, 1024, s, w + p * PW, 16, y + n * 10 + p * PW, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f, 1);
 }
 
 /* rows n and n + 1 */
@@ -1030,9 +1033,9 @@ static void k7_fc_dw(const void *restrict x, const float *restrict dy, float *re
                     const float *restrict xr = (const float *)x + row * 1024 + q0 * 64;
                     const int kk = 1024 - q0 * 64 < nq * 64 ? 1024 - q0 * 64 : nq * 64;
                     if (p < NPF)
-                        snn_event_rows(PW, 0, NULL, xr, kk, g, 1.0f, dw + (long)q0 * 64 * 16 + p * PW, 16);
+                        snn_event_rows(PW, 0, NULL, xr, kk, g, 1.0f, dw + (long)q0 * 64 * 16 + p * PW, 16, 1);
                     else
-                        snn_event_rows(10 % PW, 0, NULL, xr, kk, g, 1.0f, dw + (long)q0 * 64 * 16 + p * PW, 16);
+                        snn_event_rows(10 % PW, 0, NULL, xr, kk, g, 1.0f, dw + (long)q0 * 64 * 16 + p * PW, 16, 1);
                 }
         }
 }

@@ -304,10 +304,12 @@ static inline __attribute__((always_inline)) void snn_tile(const int rows, const
 }
 
 /* Event rows: acc[v] of one output panel (cols <= SNN_EP vectors) sums
- * the weight rows w[k] of the inputs k that fired, in order of k. */
+ * the weight rows w[k] of the inputs k that fired, in order of k. pad: the
+ * rows are padded to whole vectors (a re-laid-out copy), so no load needs
+ * a mask; the lanes past cols are never stored. */
 static inline __attribute__((always_inline)) void snn_events_bits(const int cols, const int words,
     const snn_bits *restrict s, const float *restrict w, const long ldw, float *restrict y,
-    const float alpha, const float *restrict bias, const int bias_mode, const float beta)
+    const float alpha, const float *restrict bias, const int bias_mode, const float beta, const int pad)
 {
     snn_vf acc[SNN_EP];
     SNN_UNROLL
@@ -319,7 +321,7 @@ static inline __attribute__((always_inline)) void snn_events_bits(const int cols
             SNN_UNROLL
             for (int v = 0; v < SNN_EP; v++)
                 if (v * SNN_VW < cols)
-                    acc[v] = snn_vadd(acc[v], cols - v * SNN_VW >= SNN_VW ? snn_vload(wk + v * SNN_VW)
+                    acc[v] = snn_vadd(acc[v], pad || cols - v * SNN_VW >= SNN_VW ? snn_vload(wk + v * SNN_VW)
                                                 : snn_vload_n(wk + v * SNN_VW, cols - v * SNN_VW));
         }
     }
@@ -337,7 +339,7 @@ static inline __attribute__((always_inline)) void snn_events_bits(const int cols
 static inline __attribute__((always_inline)) void snn_events_bits2(const int cols, const int words,
     const snn_bits *restrict s0, const snn_bits *restrict s1, const float *restrict w, const long ldw,
     float *restrict y0, float *restrict y1, const float alpha, const float *restrict bias,
-    const int bias_mode, const float beta)
+    const int bias_mode, const float beta, const int pad)
 {
     snn_vf a0[SNN_EP], a1[SNN_EP];
     SNN_UNROLL
@@ -347,7 +349,7 @@ static inline __attribute__((always_inline)) void snn_events_bits2(const int col
     SNN_UNROLL \
     for (int v = 0; v < SNN_EP; v++) \
         if (v * SNN_VW < cols) \
-            acc[v] = snn_vadd(acc[v], cols - v * SNN_VW >= SNN_VW ? snn_vload((wk) + v * SNN_VW) \
+            acc[v] = snn_vadd(acc[v], pad || cols - v * SNN_VW >= SNN_VW ? snn_vload((wk) + v * SNN_VW) \
                                           : snn_vload_n((wk) + v * SNN_VW, cols - v * SNN_VW));
     for (int q = 0; q < words; q++) {
         uint64_t m0 = s0[q], m1 = s1[q];
@@ -381,7 +383,7 @@ static inline __attribute__((always_inline)) void snn_events_bits2(const int col
  * multiplied and added as the scalar code did. */
 static inline __attribute__((always_inline)) void snn_events_float(const int cols, const int kk,
     const float *restrict x, const float *restrict w, const long ldw, float *restrict y,
-    const float alpha, const float *restrict bias, const int bias_mode, const float beta)
+    const float alpha, const float *restrict bias, const int bias_mode, const float beta, const int pad)
 {
     snn_vf acc[SNN_EP];
     SNN_UNROLL
@@ -395,7 +397,7 @@ static inline __attribute__((always_inline)) void snn_events_float(const int col
         SNN_UNROLL
         for (int v = 0; v < SNN_EP; v++)
             if (v * SNN_VW < cols)
-                acc[v] = snn_vadd(acc[v], snn_vmul(xv, cols - v * SNN_VW >= SNN_VW ? snn_vload(wk + v * SNN_VW)
+                acc[v] = snn_vadd(acc[v], snn_vmul(xv, pad || cols - v * SNN_VW >= SNN_VW ? snn_vload(wk + v * SNN_VW)
                                                   : snn_vload_n(wk + v * SNN_VW, cols - v * SNN_VW)));
     }
     SNN_UNROLL
@@ -409,10 +411,11 @@ static inline __attribute__((always_inline)) void snn_events_float(const int col
 
 /* The events of one row of x for one output panel (cols <= SNN_EP vectors):
  * g, a row of dy times alpha, is loaded once into registers, and each input
- * k that fired adds it to row k of dw (times its strength for floats). */
+ * k that fired adds it to row k of dw (times its strength for floats). pad:
+ * the rows of dw are padded to whole vectors, which then take zeros. */
 static inline __attribute__((always_inline)) void snn_event_rows(const int cols, const int words,
     const snn_bits *restrict s, const float *restrict x, const int kk, const float *restrict g,
-    const float alpha, float *restrict dw, const long ldd)
+    const float alpha, float *restrict dw, const long ldd, const int pad)
 {
     snn_vf gv[SNN_EP];
     SNN_UNROLL
@@ -429,7 +432,7 @@ static inline __attribute__((always_inline)) void snn_event_rows(const int cols,
         for (int v = 0; v < SNN_EP; v++) \
             if (v * SNN_VW < cols) \
                 SNN_PUT(dwk + v * SNN_VW, (scale) ? snn_vmul(gv[v], snn_vset1(x[k])) : gv[v], \
-                        cols - v * SNN_VW, 1); \
+                        pad ? SNN_VW : cols - v * SNN_VW, 1); \
     } while (0)
     if (s) {
         for (int q = 0; q < words; q++)
@@ -600,9 +603,9 @@ static inline void k2_fc2_forward_row(int n, int p, const void *restrict x, cons
     (void)bias;
     const snn_bits *restrict s = (const snn_bits *)x + n * 16;
     if (p < NPF)
-        snn_events_bits(PW, 16, s, w + p * PW, 16, y + n * 10 + p * PW, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f);
+        snn_events_bits(PW, 16, s, w + p * PW, 16, y + n * 10 + p * PW, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f, 1);
     else
-        snn_events_bits(10 % PW, 16, s, w + p * PW, 16, y + n * 10 + p * PW, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f);
+        snn_events_bits(10 % PW, 16, s, w + p * PW, 16, y + n * 10 + p * PW, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f, 1);
 }
 
 /* rows n and n + 1 */
@@ -614,9 +617,9 @@ static inline void k2_fc2_forward_row2(int n, int p, const void *restrict x, con
     const snn_bits *restrict s = (const snn_bits *)x + n * 16;
     float *restrict yn = y + n * 10 + p * PW;
     if (p < NPF)
-        snn_events_bits2(PW, 16, s, s + 16, w + p * PW, 16, yn, yn + 10, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f);
+        snn_events_bits2(PW, 16, s, s + 16, w + p * PW, 16, yn, yn + 10, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f, 1);
     else
-        snn_events_bits2(10 % PW, 16, s, s + 16, w + p * PW, 16, yn, yn + 10, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f);
+        snn_events_bits2(10 % PW, 16, s, s + 16, w + p * PW, 16, yn, yn + 10, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f, 1);
 }
 
 static inline void k2_fc2_forward(const void *restrict x, const float *restrict w, const float *restrict bias,
@@ -879,9 +882,9 @@ static void k2_fc2_dw(const void *restrict x, const float *restrict dy, float *r
                     __builtin_prefetch(g + 2 * 10); /* two rows ahead: records are read once */
                     const snn_bits *restrict s = (const snn_bits *)x + row * 16 + q0;
                     if (p < NPF)
-                        snn_event_rows(PW, nq, s, NULL, 0, g, 1.0f, dw + (long)q0 * 64 * 16 + p * PW, 16);
+                        snn_event_rows(PW, nq, s, NULL, 0, g, 1.0f, dw + (long)q0 * 64 * 16 + p * PW, 16, 1);
                     else
-                        snn_event_rows(10 % PW, nq, s, NULL, 0, g, 1.0f, dw + (long)q0 * 64 * 16 + p * PW, 16);
+                        snn_event_rows(10 % PW, nq, s, NULL, 0, g, 1.0f, dw + (long)q0 * 64 * 16 + p * PW, 16, 1);
                 }
         }
 }
