@@ -472,9 +472,11 @@ static long evaluate(const struct dataset *ds, size_t n, int64_t *pred)
 
 /* OUT/model.onnx.state: a text header, then one block per optimizer tensor
  * (a text line and numel little-endian float32), then an FNV-1a checksum of
- * the blocks. It also holds the checksum of the parameters it goes with,
- * so a state that does not belong to its model is refused. */
-#define STATE_MAGIC "snnc-train-state 1"
+ * everything before it (version 1, still read, left the text lines out).
+ * It also holds the checksum of the parameters it goes with, so a state
+ * that does not belong to its model is refused. */
+#define STATE_MAGIC "snnc-train-state 2"
+#define STATE_MAGIC_V1 "snnc-train-state 1"
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
 {
@@ -533,15 +535,20 @@ static int state_write(const char *path, long epoch, uint64_t seed)
         return fail("%s: cannot create: %s", tmp, strerror(errno));
     uint32_t rng[4];
     SNN_API(rng_get)(rng); /* the random encoders' generator goes on where it stopped */
-    fprintf(f, STATE_MAGIC "\nepoch %ld\nsteps %ld\nseed %llu\nrng %08lx %08lx %08lx %08lx\n"
-            "params %016llx\ntensors %d\n",
-            epoch, SNN_API(optimizer_steps)(), (unsigned long long)seed, (unsigned long)rng[0],
-            (unsigned long)rng[1], (unsigned long)rng[2], (unsigned long)rng[3],
-            (unsigned long long)params_checksum(), SNN_API(num_opt_state));
-    uint64_t h = FNV0;
+    char line[512];
+    int n = snprintf(line, sizeof line, STATE_MAGIC "\nepoch %ld\nsteps %ld\nseed %llu\n"
+                     "rng %08lx %08lx %08lx %08lx\nparams %016llx\ntensors %d\n",
+                     epoch, SNN_API(optimizer_steps)(), (unsigned long long)seed,
+                     (unsigned long)rng[0], (unsigned long)rng[1], (unsigned long)rng[2],
+                     (unsigned long)rng[3], (unsigned long long)params_checksum(),
+                     SNN_API(num_opt_state));
+    uint64_t h = fnv(FNV0, line, (size_t)n);
+    fputs(line, f);
     for (int i = 0; i < SNN_API(num_opt_state); i++) {
         const TENSOR *t = &SNN_API(opt_state)[i];
-        fprintf(f, "tensor %s %zu\n", t->name, t->numel);
+        n = snprintf(line, sizeof line, "tensor %.299s %zu\n", t->name, t->numel);
+        h = fnv(h, line, (size_t)n);
+        fputs(line, f);
         for (size_t at = 0; at < t->numel; at += 1024) {
             size_t n = t->numel - at < 1024 ? t->numel - at : 1024;
             to_le(t->f32 + at, n, buf);
@@ -577,7 +584,8 @@ static int state_read_file(const char *path, long *epoch, uint64_t *seed, char *
     unsigned long long s, ph, sum;
     unsigned long rng[4];
     long steps;
-    int ntensors;
+    int ntensors, version;
+    uint64_t h = FNV0;
     FILE *f = fopen(path, "rb");
     if (!f) {
         snprintf(msg, len, "%s: cannot open: %s (the trainer writes it next to each checkpoint)",
@@ -590,15 +598,21 @@ static int state_read_file(const char *path, long *epoch, uint64_t *seed, char *
         snprintf(msg, len, "%s: %s", path, what);                                          \
         return STATE_BAD;                                                                  \
     } while (0)
-    if (!fgets(line, sizeof line, f) || strcmp(line, STATE_MAGIC "\n") != 0)
+/* the next line into line; version 2 checksums it */
+#define LINE() (fgets(line, sizeof line, f) && (version < 2 || (h = fnv(h, line, strlen(line)), 1)))
+    version = 2;
+    if (!LINE())
         BAD("not a training state written by an snnc trainer");
-    if (!fgets(line, sizeof line, f) || sscanf(line, "epoch %ld", epoch) != 1 ||
-        !fgets(line, sizeof line, f) || sscanf(line, "steps %ld", &steps) != 1 ||
-        !fgets(line, sizeof line, f) || sscanf(line, "seed %llu", &s) != 1 ||
-        !fgets(line, sizeof line, f) ||
-        sscanf(line, "rng %lx %lx %lx %lx", &rng[0], &rng[1], &rng[2], &rng[3]) != 4 ||
-        !fgets(line, sizeof line, f) || sscanf(line, "params %llx", &ph) != 1 ||
-        !fgets(line, sizeof line, f) || sscanf(line, "tensors %d", &ntensors) != 1)
+    if (!strcmp(line, STATE_MAGIC_V1 "\n"))
+        version = 1;
+    else if (strcmp(line, STATE_MAGIC "\n") != 0)
+        BAD("not a training state written by an snnc trainer");
+    if (!LINE() || sscanf(line, "epoch %ld", epoch) != 1 || *epoch < 0 ||
+        !LINE() || sscanf(line, "steps %ld", &steps) != 1 || steps < 0 ||
+        !LINE() || sscanf(line, "seed %llu", &s) != 1 ||
+        !LINE() || sscanf(line, "rng %lx %lx %lx %lx", &rng[0], &rng[1], &rng[2], &rng[3]) != 4 ||
+        !LINE() || sscanf(line, "params %llx", &ph) != 1 ||
+        !LINE() || sscanf(line, "tensors %d", &ntensors) != 1)
         BAD("truncated or damaged header");
     if (ntensors != SNN_API(num_opt_state))
         BAD("holds optimizer state for another model");
@@ -608,11 +622,10 @@ static int state_read_file(const char *path, long *epoch, uint64_t *seed, char *
                  path);
         return STATE_OTHER;
     }
-    uint64_t h = FNV0;
     for (int i = 0; i < ntensors; i++) {
         const TENSOR *t = &SNN_API(opt_state)[i];
         size_t numel;
-        if (!fgets(line, sizeof line, f) || sscanf(line, "tensor %299s %zu", name, &numel) != 2)
+        if (!LINE() || sscanf(line, "tensor %299s %zu", name, &numel) != 2)
             BAD("truncated or damaged");
         if (strcmp(name, t->name) != 0 || numel != t->numel)
             BAD("holds optimizer state for another model");
@@ -627,6 +640,7 @@ static int state_read_file(const char *path, long *epoch, uint64_t *seed, char *
     if (!fgets(line, sizeof line, f) || sscanf(line, "end %llx", &sum) != 1 ||
         sum != (unsigned long long)h)
         BAD("damaged: checksum mismatch");
+#undef LINE
 #undef BAD
     fclose(f);
     SNN_API(set_optimizer_steps)(steps);

@@ -8,7 +8,8 @@
 # After every kill, once a checkpoint exists: model.onnx must be a whole
 # ONNX model (`snnc show` reads it), the trainer must accept it for
 # --resume (its state, or the state kept from before the interrupted save,
-# must match it), and its epoch must never go back.
+# must match it), and its epoch must never go back. Last, a state whose
+# header was altered must be refused as damaged.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/programs/common.sh"
 
 runs=${KILL_RUNS:-30}
@@ -45,5 +46,15 @@ while [ "$i" -lt "$runs" ]; do
     last=$epoch
 done
 [ "$last" -gt 0 ] || die "no checkpoint was ever written in $runs runs"
+
+# a state whose header was altered (its step count) is refused, not trusted
+mkdir "$tmp/bad" && cp "$out/model.onnx" "$out/model.onnx.state" "$tmp/bad/" || die "cp"
+sed 's/^steps \([0-9]*\)$/steps 1\1/' "$out/model.onnx.state" >"$tmp/bad/model.onnx.state"
+cmp -s "$out/model.onnx.state" "$tmp/bad/model.onnx.state" && die "sed did not alter the state"
+# shellcheck disable=SC2086
+"$tmp/train/train" $data --epochs 1 --out "$tmp/check" --resume "$tmp/bad/model.onnx" \
+    >"$tmp/check.log" 2>&1 && die "the trainer resumed from an altered state"
+grep -q "model.onnx.state: damaged: checksum mismatch" "$tmp/check.log" ||
+    { cat "$tmp/check.log" >&2; die "an altered state was not reported as damaged"; }
 echo "$runs kills, $mid inside a save; the checkpoint reached epoch $last and always loaded"
 exit 0
