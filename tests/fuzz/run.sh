@@ -45,21 +45,27 @@ PB_CFLAGS=${PROTOBUF_C_CFLAGS-$(pkg-config --cflags libprotobuf-c)}
 PB_LIBS=${PROTOBUF_C_LIBS-$(pkg-config --libs libprotobuf-c)}
 Z_LIBS=${ZLIB_LIBS:--lz}
 M4=$(command -v m4 || echo m4)
+# The quotes stay in the words on purpose: the two macros are C strings (no spaces in paths).
+# shellcheck disable=SC2089
 CFLAGS="-std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
     -fno-sanitize-recover=all -I$top_builddir -I$top_builddir/compiler -I$src/compiler -I$src/runtime
     -DSNNC_DATADIR=\"$src\" -DSNNC_M4=\"$M4\" $PB_CFLAGS"
 export SNNC_DATADIR="$src"
 [ -w /dev/shm ] && export TMPDIR=/dev/shm # emit's m4 files
 
-# The compiler but main(), and the two runtime readers, instrumented once for all targets.
+# The compiler but main(), and the two runtime readers, instrumented once for all targets
+# (again when the sources are another tree's).
 objs=""
+[ "$(cat "$out/obj/srcdir" 2>/dev/null)" = "$src" ] || rm -f "$out"/obj/*.o
+echo "$src" >"$out/obj/srcdir"
 for f in "$pb" "$src"/compiler/*.c "$src"/runtime/rt_tensor_io.c "$src"/runtime/rt_data.c \
     "$src"/tests/fuzz/fuzz_common.c; do
     [ "$(basename "$f")" = main.c ] && continue
     o=$out/obj/$(basename "$f" .c).o
+    # shellcheck disable=SC3013 # dash and bash know -nt
     if [ ! -f "$o" ] || [ "$f" -nt "$o" ] ||
         [ -n "$(find "$src/compiler" "$src/runtime" -name '*.h' -newer "$o")" ]; then
-        # shellcheck disable=SC2086
+        # shellcheck disable=SC2086,SC2090
         $FUZZ_CC $CFLAGS -c -o "$o" "$f" || exit 1
     fi
     objs="$objs $o"
@@ -67,7 +73,7 @@ done
 
 status=0
 for t in $FUZZ_TARGETS; do
-    # shellcheck disable=SC2086
+    # shellcheck disable=SC2086,SC2090
     $FUZZ_CC $CFLAGS -o "$out/fuzz_$t" "$src/tests/fuzz/fuzz_$t.c" $objs $PB_LIBS $Z_LIBS -lm ||
         exit 1
     mkdir -p "$out/corpus/$t"

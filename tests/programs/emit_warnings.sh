@@ -1,0 +1,51 @@
+#!/bin/sh
+# emit_warnings.sh - the C snnc emits compiles warning-free with gcc and clang.
+#
+# For every example and reference case, the training program (and, for a
+# model with weights, the inference program) is emitted and built by its
+# generated Makefile, whose flags hold -Wall -Wextra -Werror, once with
+# each C compiler found: $CC (the build's), gcc and clang. The Makefile's
+# own optimization flags are kept, since some warnings need them.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/programs/common.sh"
+
+case "${CC:-}" in *-fsanitize*) skip "a sanitizer build: the plain build checks warnings" ;; esac
+compilers=""
+for c in "${CC:-cc}" gcc clang; do
+    command -v "${c%% *}" >/dev/null 2>&1 || continue
+    case " $compilers " in *" $c "*) ;; *) compilers="$compilers $c" ;; esac
+done
+# mk DIR COMPILER: build the program in DIR with COMPILER; status in DIR.rc
+mk() {
+    (unset CFLAGS MAKEFLAGS MFLAGS MAKELEVEL; ${MAKE:-make} -s -C "$1" CC="$2") >"$1.log" 2>&1
+    echo $? >"$1.rc"
+}
+n=0
+for m in "$top_srcdir"/examples/*/model.textproto "$top_srcdir"/tests/cases/*/model.onnx; do
+    [ -f "$m" ] || continue
+    kinds=train
+    "$SNNC" emit --infer --steps=4 "$m" -o "$tmp/probe" >/dev/null 2>&1 && kinds="train infer"
+    rm -rf "$tmp/probe"
+    for k in $kinds; do
+        rm -rf "${tmp:?}/$k"
+        # a reference case may leave T to its test data (verify reads it from there)
+        "$SNNC" emit --program="$k" "$m" -o "$tmp/$k" 2>"$tmp/emit.log" ||
+            "$SNNC" emit --program="$k" --steps=4 "$m" -o "$tmp/$k" 2>"$tmp/emit.log" ||
+            { cat "$tmp/emit.log" >&2; die "snnc emit --program=$k $m"; }
+        i=0
+        for c in $compilers; do # the compilers in parallel, each in its own copy
+            i=$((i + 1))
+            rm -rf "${tmp:?}/$k.$i" && cp -R "$tmp/$k" "$tmp/$k.$i" || die "cp"
+            mk "$tmp/$k.$i" "$c" &
+        done
+        wait
+        i=0
+        for c in $compilers; do
+            i=$((i + 1))
+            n=$((n + 1))
+            [ "$(cat "$tmp/$k.$i.rc")" = 0 ] ||
+                { head -n 40 "$tmp/$k.$i.log" >&2; die "$c: the emitted $k program of $m does not build"; }
+        done
+    done
+done
+echo "$n builds with$compilers: no warnings"
+exit 0
