@@ -111,7 +111,7 @@ static void memset_value(struct emitter *e, FILE *f, const char *indent, struct 
 
 /* ---------------------------------------------------------------- m4 */
 
-static bool run_m4(struct emitter *e, const char *driver, size_t len, char **out, struct diag *d)
+bool emit_run_m4(struct ir_graph *g, const char *driver, size_t len, char **out, struct diag *d)
 {
     const char *tmpdir = getenv("TMPDIR");
     char path[4096];
@@ -126,7 +126,7 @@ static bool run_m4(struct emitter *e, const char *driver, size_t len, char **out
         unlink(path);
         return diag_error(d, "cannot write %s: %s", path, strerror(errno));
     }
-    const char *tdir = arena_printf(e->g->arena, "%s/templates", emit_datadir());
+    const char *tdir = arena_printf(g->arena, "%s/templates", emit_datadir());
     int pfd[2];
     if (pipe(pfd) < 0) {
         unlink(path);
@@ -171,7 +171,7 @@ static bool run_m4(struct emitter *e, const char *driver, size_t len, char **out
                           tdir);
     }
     buf[n] = 0;
-    *out = arena_strdup(e->g->arena, buf);
+    *out = arena_strdup(g->arena, buf);
     free(buf);
     return true;
 }
@@ -714,7 +714,7 @@ bool emit_sources(struct ir_graph *g, const struct emit_options *o, const char *
     fprintf(f, "%s", S[SEC_API]);
     fclose(f);
     char *out = NULL;
-    ok = run_m4(&e, dbuf, dlen, &out, d);
+    ok = emit_run_m4(g, dbuf, dlen, &out, d);
     free(dbuf);
     if (!ok)
         return false;
@@ -725,7 +725,7 @@ bool emit_sources(struct ir_graph *g, const struct emit_options *o, const char *
 
 /* ---------------------------------------------------------------- files */
 
-static bool write_file(const char *dir, const char *name, const char *text, size_t len, struct diag *d)
+bool emit_write_file(const char *dir, const char *name, const char *text, size_t len, struct diag *d)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -763,7 +763,7 @@ static bool copy_file(const char *src, const char *dir, const char *name, struct
             break;
     }
     fclose(f);
-    bool ok = write_file(dir, name, buf ? buf : "", len, d);
+    bool ok = emit_write_file(dir, name, buf ? buf : "", len, d);
     free(buf);
     return ok;
 }
@@ -780,6 +780,50 @@ static int remove_tree(const char *dir)
 static const char *const runtime_files[] = {"snnrt.h", "rt_prng.c", "rt_optim.c", "rt_tensor_io.c",
                                             "rt_data.c", "rt_progress.c"};
 
+/* The folder is built in a sibling and renamed into place, so it appears
+ * whole or not at all; an earlier output of snnc (it holds PROBE) is
+ * replaced, anything else is refused. */
+bool emit_folder_begin(const char *outdir, char tmp[4096], struct diag *d)
+{
+    snprintf(tmp, 4096, "%s.tmp-XXXXXX", outdir);
+    if (!mkdtemp(tmp))
+        return diag_error(d, "%s: cannot create a folder next to it: %s", outdir, strerror(errno));
+    chmod(tmp, 0755);
+    return true;
+}
+
+bool emit_folder_commit(const char *outdir, const char *tmp, const char *probe_name, bool ok,
+                        struct diag *d)
+{
+    if (!ok) {
+        remove_tree(tmp);
+        return false;
+    }
+    struct stat st;
+    if (stat(outdir, &st) == 0) {
+        char probe[4096], old[4096];
+        snprintf(probe, sizeof probe, "%s/%s", outdir, probe_name);
+        snprintf(old, sizeof old, "%s.old-%ld", outdir, (long)getpid());
+        if (!S_ISDIR(st.st_mode) || access(probe, F_OK) != 0 || rename(outdir, old) != 0) {
+            remove_tree(tmp);
+            return diag_error(d, "%s: exists and is not an earlier output of snnc; not overwriting it",
+                              outdir);
+        }
+        if (rename(tmp, outdir) != 0) {
+            rename(old, outdir);
+            remove_tree(tmp);
+            return diag_error(d, "%s: cannot rename into place: %s", outdir, strerror(errno));
+        }
+        remove_tree(old);
+        return true;
+    }
+    if (rename(tmp, outdir) != 0) {
+        remove_tree(tmp);
+        return diag_error(d, "%s: cannot create: %s", outdir, strerror(errno));
+    }
+    return true;
+}
+
 bool emit_model(struct ir_graph *g, const struct emit_options *o, struct diag *d)
 {
     if ((o->target && strcmp(o->target, "host")) || (o->quantize && strcmp(o->quantize, "none")))
@@ -789,49 +833,15 @@ bool emit_model(struct ir_graph *g, const struct emit_options *o, struct diag *d
         return false;
     const char *P = o->prefix ? o->prefix : "model";
     const char *data = emit_datadir();
-    /* build in a sibling, then rename: the folder appears whole or not at all */
     char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", o->outdir);
-    if (!mkdtemp(tmp))
-        return diag_error(d, "%s: cannot create a folder next to it: %s", o->outdir, strerror(errno));
-    chmod(tmp, 0755);
-    bool ok = write_file(tmp, arena_printf(g->arena, "%s.c", P), c_text, strlen(c_text), d) &&
-              write_file(tmp, arena_printf(g->arena, "%s.h", P), h_text, strlen(h_text), d);
+    if (!emit_folder_begin(o->outdir, tmp, d))
+        return false;
+    bool ok = emit_write_file(tmp, arena_printf(g->arena, "%s.c", P), c_text, strlen(c_text), d) &&
+              emit_write_file(tmp, arena_printf(g->arena, "%s.h", P), h_text, strlen(h_text), d);
     for (size_t i = 0; ok && i < sizeof runtime_files / sizeof runtime_files[0]; i++)
         ok = copy_file(arena_printf(g->arena, "%s/runtime/%s", data, runtime_files[i]), tmp,
                        runtime_files[i], d);
     if (ok && o->program)
         ok = emit_program(g, o, tmp, d);
-    if (!ok) {
-        remove_tree(tmp);
-        return false;
-    }
-    struct stat st;
-    if (stat(o->outdir, &st) == 0) {
-        /* replace an earlier output of snnc, never anything else */
-        char probe[4096];
-        snprintf(probe, sizeof probe, "%s/%s.c", o->outdir, P);
-        if (!S_ISDIR(st.st_mode) || access(probe, F_OK) != 0) {
-            DIR_REFUSE:
-            remove_tree(tmp);
-            return diag_error(d, "%s: exists and is not an earlier output of snnc; not overwriting it",
-                              o->outdir);
-        }
-        char old[4096];
-        snprintf(old, sizeof old, "%s.old-%ld", o->outdir, (long)getpid());
-        if (rename(o->outdir, old) != 0)
-            goto DIR_REFUSE;
-        if (rename(tmp, o->outdir) != 0) {
-            rename(old, o->outdir);
-            remove_tree(tmp);
-            return diag_error(d, "%s: cannot rename into place: %s", o->outdir, strerror(errno));
-        }
-        remove_tree(old);
-        return true;
-    }
-    if (rename(tmp, o->outdir) != 0) {
-        remove_tree(tmp);
-        return diag_error(d, "%s: cannot create: %s", o->outdir, strerror(errno));
-    }
-    return true;
+    return emit_folder_commit(o->outdir, tmp, arena_printf(g->arena, "%s.c", P), ok, d);
 }

@@ -41,6 +41,16 @@ const char *emit_ptr(struct emitter *e, struct ir_value *v, bool at_t);
 const char *emit_kname(struct emitter *e, struct ir_node *n, const char *part);
 void emit_call_comment(FILE *f, const char *indent, struct ir_node *n, const char *what);
 
+/* Runs m4 -P with templates/ on a driver; *out is from the graph's arena. */
+bool emit_run_m4(struct ir_graph *g, const char *driver, size_t len, char **out, struct diag *d);
+bool emit_write_file(const char *dir, const char *name, const char *text, size_t len, struct diag *d);
+/* An output folder: files go into tmp, then emit_folder_commit() renames it
+ * into place if ok (replacing an earlier output that holds probe_name), or
+ * removes it. */
+bool emit_folder_begin(const char *outdir, char tmp[4096], struct diag *d);
+bool emit_folder_commit(const char *outdir, const char *tmp, const char *probe_name, bool ok,
+                        struct diag *d);
+
 /* emit_ops.c: kernels and calls of every node. */
 bool emit_ops(struct emitter *e, struct diag *d);
 /* emit_prog.c: the program skeleton and Makefile of an output folder. */

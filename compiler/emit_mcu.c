@@ -948,121 +948,6 @@ static void emit_c_driver(struct mcu *m, FILE *f)
 
 /* ---------------------------------------------------------------- files */
 
-/* Runs m4 -P on a driver text; the output in *out (malloc'ed). */
-static bool run_m4(struct mcu *m, const char *driver, size_t len, char **out, size_t *outlen, struct diag *d)
-{
-    const char *tmpdir = getenv("TMPDIR");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/snnc-m4-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
-    int fd = mkstemp(path);
-    if (fd < 0)
-        return diag_error(d, "cannot create a temporary file in %s: %s", tmpdir ? tmpdir : "/tmp", strerror(errno));
-    bool ok = write(fd, driver, len) == (ssize_t)len;
-    close(fd);
-    const char *tdir = arena_printf(m->g->arena, "%s/templates", emit_datadir());
-    int pfd[2];
-    if (!ok || pipe(pfd) < 0) {
-        unlink(path);
-        return diag_error(d, "cannot write %s: %s", path, strerror(errno));
-    }
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(pfd[1], 1);
-        close(pfd[0]);
-        close(pfd[1]);
-        execl(SNNC_M4, "m4", "-P", "-I", tdir, path, (char *)NULL);
-        execlp("m4", "m4", "-P", "-I", tdir, path, (char *)NULL);
-        _exit(127);
-    }
-    close(pfd[1]);
-    size_t cap = 1 << 20, n = 0;
-    char *buf = malloc(cap);
-    while (buf && pid > 0) {
-        if (n + 65536 > cap) {
-            char *nb = realloc(buf, cap *= 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-        }
-        ssize_t r = read(pfd[0], buf + n, cap - n - 1);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        n += (size_t)r;
-    }
-    close(pfd[0]);
-    int status = 0;
-    if (pid > 0)
-        waitpid(pid, &status, 0);
-    unlink(path);
-    if (pid < 0 || !buf || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        free(buf);
-        return diag_error(d, "m4 failed on the templates in %s (is m4 installed, and SNNC_DATADIR right?)", tdir);
-    }
-    *out = buf;
-    *outlen = n;
-    return true;
-}
-
-static bool write_file(const char *dir, const char *name, const char *text, size_t len, struct diag *d)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return diag_error(d, "%s: cannot create: %s", path, strerror(errno));
-    bool ok = fwrite(text, 1, len, f) == len;
-    ok = (fclose(f) == 0) && ok;
-    return ok ? true : diag_error(d, "%s: cannot write: %s", path, strerror(errno));
-}
-
-/* The two files appear together: written in a temporary sibling folder,
- * then renamed into place (an earlier output of snnc is replaced). */
-static bool write_outdir(struct mcu *m, const char *c, size_t clen, const char *h, size_t hlen, struct diag *d)
-{
-    const char *dir = m->o->outdir, *P = m->P;
-    char tmp[4096], old[4096], probe[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", dir);
-    if (!mkdtemp(tmp))
-        return diag_error(d, "%s: cannot create a folder next to it: %s", dir, strerror(errno));
-    chmod(tmp, 0755);
-    char cname[300], hname[300];
-    snprintf(cname, sizeof cname, "%s.c", P);
-    snprintf(hname, sizeof hname, "%s.h", P);
-    bool ok = write_file(tmp, cname, c, clen, d) && write_file(tmp, hname, h, hlen, d);
-    struct stat st;
-    bool exists = ok && stat(dir, &st) == 0;
-    if (exists) {
-        snprintf(probe, sizeof probe, "%s/%s", dir, cname);
-        if (!S_ISDIR(st.st_mode) || access(probe, F_OK) != 0)
-            ok = diag_error(d, "%s: exists and is not an earlier output of snnc; not overwriting it", dir);
-        snprintf(old, sizeof old, "%s.old-%ld", dir, (long)getpid());
-        if (ok && rename(dir, old) != 0)
-            ok = diag_error(d, "%s: cannot move aside: %s", dir, strerror(errno));
-    }
-    if (ok && rename(tmp, dir) != 0) {
-        ok = diag_error(d, "%s: cannot rename into place: %s", dir, strerror(errno));
-        if (exists)
-            rename(old, dir);
-    }
-    /* remove what is left: the temporary folder on failure, the old output on success */
-    const char *gone = ok ? (exists ? old : NULL) : tmp;
-    if (gone) {
-        char f1[4400], f2[4400];
-        snprintf(f1, sizeof f1, "%s/%s", gone, cname);
-        snprintf(f2, sizeof f2, "%s/%s", gone, hname);
-        unlink(f1);
-        unlink(f2);
-        if (rmdir(gone) != 0 && ok)
-            fprintf(stderr, "snnc: note: left %s behind (it holds other files)\n", gone);
-    }
-    return ok;
-}
-
 bool emit_mcu_model(struct ir_graph *g, const struct emit_options *o, struct diag *d)
 {
     if (g->training)
@@ -1115,10 +1000,14 @@ bool emit_mcu_model(struct ir_graph *g, const struct emit_options *o, struct dia
     emit_c_driver(&m, f);
     fclose(h);
     fclose(f);
-    char *c = NULL;
-    size_t clen = 0;
-    bool ok = run_m4(&m, dbuf, dlen, &c, &clen, d) && write_outdir(&m, c, clen, hbuf, hlen, d);
-    free(c);
+    char *c = NULL, tmp[4096];
+    const char *cname = arena_printf(g->arena, "%s.c", m.P), *hname = arena_printf(g->arena, "%s.h", m.P);
+    bool ok = emit_run_m4(g, dbuf, dlen, &c, d) && emit_folder_begin(o->outdir, tmp, d);
+    if (ok) /* the two files appear together, or not at all */
+        ok = emit_folder_commit(o->outdir, tmp, cname,
+                                emit_write_file(tmp, cname, c, strlen(c), d) &&
+                                    emit_write_file(tmp, hname, hbuf, hlen, d),
+                                d);
     free(hbuf);
     free(dbuf);
     if (ok)
