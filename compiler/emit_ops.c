@@ -198,6 +198,14 @@ static bool fwd_dense(struct emitter *e, struct ir_node *n)
                     Pt(e, n->out[0]));
         return true;
     }
+    if (N <= 2 && !chunked(e, n) && K <= 65536) { /* one image or two: only their nonzero inputs */
+        emit_printf(e->sec[SEC_DEFS], "SNN_GEMM_SPARSE(%s, %d, %d, %d, %d, %s, %d, %s, %d, %d)m4_dnl\n", k, N, O, K,
+                    ldw, emit_float(e, alpha), bias, emit_float(e, beta), par((double)N * O * K),
+                    n->wcopy != NULL);
+        emit_call_comment(f, ind(n), n, "the nonzero inputs");
+        emit_printf(f, "%s%s(%s, %s, %s, %s);\n", ind(n), k, Pt(e, a), wr, c, Pt(e, n->out[0]));
+        return true;
+    }
     emit_printf(e->sec[SEC_DEFS], "SNN_GEMM(%s, %d, %d, %d, %d, 1, %d, %d, 0, %s, %d, %s, %d)m4_dnl\n", k, N, O,
                 K, K, ldw, O, emit_float(e, alpha), bias, emit_float(e, beta), par((double)N * O * K));
     emit_call_comment(f, ind(n), n, NULL);

@@ -332,6 +332,38 @@ static inline __attribute__((always_inline)) void snn_events_bits2(const int col
         }
 }
 
+/* A row of a dense input with many zeros (a single image): the nonzero
+ * inputs idx[0..nnz) add x[k] times their weight rows with one fused
+ * multiply-add each, in order of k: the same values as a GEMM tile, whose
+ * terms of zero inputs leave the sums as they are. */
+static inline __attribute__((always_inline)) void snn_rows_fma(const int cols, const int nnz,
+    const int *restrict idx, const float *restrict x, const float *restrict w, const long ldw,
+    float *restrict y, const float alpha, const float *restrict bias, const int bias_mode, const float beta,
+    const int pad)
+{
+    snn_vf acc[SNN_EP];
+    SNN_UNROLL
+    for (int v = 0; v < SNN_EP; v++)
+        acc[v] = snn_vzero();
+    for (int e = 0; e < nnz; e++) {
+        const int k = idx[e];
+        const snn_vf xv = snn_vset1(x[k]);
+        const float *restrict wk = w + (long)k * ldw;
+        SNN_UNROLL
+        for (int v = 0; v < SNN_EP; v++)
+            if (v * SNN_VW < cols)
+                acc[v] = snn_vfma(xv, pad || cols - v * SNN_VW >= SNN_VW ? snn_vload(wk + v * SNN_VW)
+                                      : snn_vload_n(wk + v * SNN_VW, cols - v * SNN_VW), acc[v]);
+    }
+    SNN_UNROLL
+    for (int v = 0; v < SNN_EP; v++)
+        if (v * SNN_VW < cols) {
+            const int n = cols - v * SNN_VW;
+            SNN_PUT(y + v * SNN_VW, snn_epilogue(acc[v], alpha, bias + (bias_mode == 1 ? v * SNN_VW : 0),
+                                                 bias_mode, beta, n), n, 0);
+        }
+}
+
 /* The same for spikes as floats (integer strengths): rows times strengths,
  * multiplied and added as the scalar code did. */
 static inline __attribute__((always_inline)) void snn_events_float(const int cols, const int kk,
@@ -471,6 +503,36 @@ static inline void $1_rows(int i0, int i1, const float *restrict a, const float 
                 snn_tile(1, $3 % SNN_NR, $4, ap, $5, $6, bp, $7, cp, $8, $9, $10, cb, $11, $12);
         }
     }
+}
+>>>)m4_dnl
+m4_dnl
+m4_dnl SNN_GEMM_SPARSE(fn, N, O, K, ldw, alpha, bias, beta, par, pad): y = alpha x w + beta
+m4_dnl   bias for a few rows x [N][K] of a dense input (a batch of one or two):
+m4_dnl   only the nonzero inputs are read, with the arithmetic of SNN_GEMM.
+m4_define(<<<SNN_GEMM_SPARSE>>>, <<<
+static inline void $1(const float *restrict x, const float *restrict w, const float *restrict bias,
+    float *restrict y)
+{
+    enum { PW = SNN_EP * SNN_VW, NPF = $3 / PW, NP = ($3 + PW - 1) / PW };
+    static int idx[$2][$4], nnz[$2];
+    (void)bias;
+    for (int n = 0; n < $2; n++) {
+        nnz[n] = 0;
+        for (int k = 0; k < $4; k++)
+            if (x[n * $4 + k] != 0.0f)
+                idx[n][nnz[n]++] = k;
+    }
+SNN_IF($9, <<<    SNN_PAR_FOR2
+>>>)m4_dnl
+    for (int p = 0; p < NP; p++)
+        for (int n = 0; n < $2; n++) {
+            if (p < NPF)
+                snn_rows_fma(PW, nnz[n], idx[n], x + n * $4, w + p * PW, $5, y + n * $3 + p * PW, $6,
+                             bias + ($7 == 1 ? p * PW : 0), $7, $8, $10);
+            else
+                snn_rows_fma($3 % PW, nnz[n], idx[n], x + n * $4, w + p * PW, $5, y + n * $3 + p * PW, $6,
+                             bias + ($7 == 1 ? p * PW : 0), $7, $8, $10);
+        }
 }
 >>>)m4_dnl
 m4_dnl

@@ -379,6 +379,38 @@ static inline __attribute__((always_inline)) void snn_events_bits2(const int col
         }
 }
 
+/* A row of a dense input with many zeros (a single image): the nonzero
+ * inputs idx[0..nnz) add x[k] times their weight rows with one fused
+ * multiply-add each, in order of k: the same values as a GEMM tile, whose
+ * terms of zero inputs leave the sums as they are. */
+static inline __attribute__((always_inline)) void snn_rows_fma(const int cols, const int nnz,
+    const int *restrict idx, const float *restrict x, const float *restrict w, const long ldw,
+    float *restrict y, const float alpha, const float *restrict bias, const int bias_mode, const float beta,
+    const int pad)
+{
+    snn_vf acc[SNN_EP];
+    SNN_UNROLL
+    for (int v = 0; v < SNN_EP; v++)
+        acc[v] = snn_vzero();
+    for (int e = 0; e < nnz; e++) {
+        const int k = idx[e];
+        const snn_vf xv = snn_vset1(x[k]);
+        const float *restrict wk = w + (long)k * ldw;
+        SNN_UNROLL
+        for (int v = 0; v < SNN_EP; v++)
+            if (v * SNN_VW < cols)
+                acc[v] = snn_vfma(xv, pad || cols - v * SNN_VW >= SNN_VW ? snn_vload(wk + v * SNN_VW)
+                                      : snn_vload_n(wk + v * SNN_VW, cols - v * SNN_VW), acc[v]);
+    }
+    SNN_UNROLL
+    for (int v = 0; v < SNN_EP; v++)
+        if (v * SNN_VW < cols) {
+            const int n = cols - v * SNN_VW;
+            SNN_PUT(y + v * SNN_VW, snn_epilogue(acc[v], alpha, bias + (bias_mode == 1 ? v * SNN_VW : 0),
+                                                 bias_mode, beta, n), n, 0);
+        }
+}
+
 /* The same for spikes as floats (integer strengths): rows times strengths,
  * multiplied and added as the scalar code did. */
 static inline __attribute__((always_inline)) void snn_events_float(const int cols, const int kk,
