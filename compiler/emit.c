@@ -652,7 +652,7 @@ bool emit_sources(struct ir_graph *g, const struct emit_options *o, const char *
     fprintf(f, "%s", S[SEC_STORAGE]);
     fprintf(f, "\nstatic int snn_fail(const char *fmt, ...)\n{\n    va_list ap;\n    va_start(ap, fmt);\n"
                "    vsnprintf(%s_err, sizeof %s_err, fmt, ap);\n    va_end(ap);\n    return -1;\n}\n", P, P);
-    fprintf(f, "\nstatic inline float snn_clamp01(float x)\n{\n"
+    fprintf(f, "\nstatic inline __attribute__((unused)) float snn_clamp01(float x)\n{\n"
                "    return x < 0.0f ? 0.0f : x > 1.0f ? 1.0f : x;\n}\n");
     fprintf(f, "%s", S[SEC_DEFS]);
     /* forward in three parts, so that streaming callers can step by hand */

@@ -22,6 +22,9 @@ m4_dnl the target has (AVX-512, AVX2 with FMA, else GNU C vectors of 4) and
 m4_dnl the GEMM register block: SNN_MR rows x SNN_NV vectors of accumulators.
 m4_define(<<<SNN_VEC_ONCE>>>, <<<m4_ifdef(<<<SNN_VEC_ONCE_DONE>>>, <<<>>>, <<<m4_define(<<<SNN_VEC_ONCE_DONE>>>, 1)
 /* ---- vectors: the widest the target has; fused multiply-adds only where named ---- */
+/* helpers and whole-batch or row-chunk forms: each program uses some of them */
+#define SNN_INLINE static inline __attribute__((unused))
+#define SNN_ALWAYS_INLINE static inline __attribute__((always_inline, unused))
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #define SNN_VW 16 /* floats per vector */
@@ -46,7 +49,7 @@ typedef __m512 snn_vf;
 #define SNN_NV 2
 #define SNN_EP 8
 typedef __m256 snn_vf;
-static const int snn_lanes_tab[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+static const int snn_lanes_tab[16] __attribute__((unused)) = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
 #define snn_lanes(n) _mm256_loadu_si256((const __m256i *)(const void *)(snn_lanes_tab + 8 - (n)))
 #define snn_vzero() _mm256_setzero_ps()
 #define snn_vset1(x) _mm256_set1_ps(x)
@@ -64,36 +67,36 @@ static const int snn_lanes_tab[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0
 #define SNN_NV 2
 #define SNN_EP 4
 typedef float snn_vf __attribute__((vector_size(16)));
-static inline snn_vf snn_vset1(float x)
+SNN_INLINE snn_vf snn_vset1(float x)
 {
     snn_vf v = {x, x, x, x};
     return v;
 }
 #define snn_vzero() snn_vset1(0.0f)
-static inline snn_vf snn_vload(const float *p)
+SNN_INLINE snn_vf snn_vload(const float *p)
 {
     snn_vf v;
     memcpy(&v, p, sizeof v);
     return v;
 }
-static inline snn_vf snn_vload_n(const float *p, int n)
+SNN_INLINE snn_vf snn_vload_n(const float *p, int n)
 {
     snn_vf v = snn_vzero();
     memcpy(&v, p, (size_t)n * sizeof(float));
     return v;
 }
-static inline void snn_vstore(float *p, snn_vf v)
+SNN_INLINE void snn_vstore(float *p, snn_vf v)
 {
     memcpy(p, &v, sizeof v);
 }
-static inline void snn_vstore_n(float *p, snn_vf v, int n)
+SNN_INLINE void snn_vstore_n(float *p, snn_vf v, int n)
 {
     memcpy(p, &v, (size_t)n * sizeof(float));
 }
 #define snn_vadd(a, b) ((a) + (b))
 #define snn_vmul(a, b) ((a) * (b))
 #define snn_vfma(a, b, c) ((a) * (b) + (c)) /* two roundings here */
-static inline uint64_t snn_vnonzero(snn_vf v)
+SNN_INLINE uint64_t snn_vnonzero(snn_vf v)
 {
     return (uint64_t)(v[0] != 0.0f) | (uint64_t)(v[1] != 0.0f) << 1 | (uint64_t)(v[2] != 0.0f) << 2 |
            (uint64_t)(v[3] != 0.0f) << 3;
@@ -114,7 +117,7 @@ typedef uint64_t __attribute__((may_alias)) snn_bits;
 #define SNN_CTZ(m) __builtin_ctzll(m)
 
 /* The spikes s[0..len) (0 or 1) as the bits of one word; s has room for 64. */
-static inline uint64_t snn_pack64(float *restrict s, const int len)
+SNN_INLINE uint64_t snn_pack64(float *restrict s, const int len)
 {
     uint64_t m = 0;
     for (int j = len; j < 64; j++)
@@ -128,7 +131,7 @@ static inline uint64_t snn_pack64(float *restrict s, const int len)
 /* Stores len (<= 64) floats of a buffer of 64 past the cache, for a record
  * nobody reads during the pass: the lines are not read first, nor kept.
  * snn_stream_done() orders these stores before whatever follows. */
-static inline void snn_stream64(float *restrict dst, const float *restrict src, const int len)
+SNN_INLINE void snn_stream64(float *restrict dst, const float *restrict src, const int len)
 {
 #if defined(__AVX__)
     if (len == 64 && ((uintptr_t)dst & 31) == 0) {
@@ -148,7 +151,7 @@ static inline void snn_stream64(float *restrict dst, const float *restrict src, 
 
 /* out[c ldo + r] (+)= in[r ldi + c] for an 8 x 8 block: in registers (AVX)
  * or element by element; the same values either way. */
-static inline __attribute__((always_inline)) void snn_tr8(const float *restrict in, const long ldi,
+SNN_ALWAYS_INLINE void snn_tr8(const float *restrict in, const long ldi,
     float *restrict out, const long ldo, const int add)
 {
 #if defined(__AVX__)
@@ -192,7 +195,7 @@ static inline __attribute__((always_inline)) void snn_tr8(const float *restrict 
 
 /* alpha v + beta bias, the epilogue of a forward product (alpha, beta
  * applied only when they are not 1, as the scalar code did) */
-static inline __attribute__((always_inline)) snn_vf snn_epilogue(snn_vf v, const float alpha,
+SNN_ALWAYS_INLINE snn_vf snn_epilogue(snn_vf v, const float alpha,
     const float *restrict bias, const int bias_mode, const float beta, const int n)
 {
     if (alpha != 1.0f)
@@ -212,7 +215,7 @@ static inline __attribute__((always_inline)) snn_vf snn_epilogue(snn_vf v, const
  * B(r,j) = b[r sbr + j], C(i,j) = c[i ldc + j]. The sum over r runs in
  * order, one fused multiply-add per term. Every size is a constant at the
  * call, so the tile compiles to straight-line code on registers. */
-static inline __attribute__((always_inline)) void snn_tile(const int rows, const int cols, const int kk,
+SNN_ALWAYS_INLINE void snn_tile(const int rows, const int cols, const int kk,
     const float *restrict a, const long sai, const long sar, const float *restrict b, const long sbr,
     float *restrict c, const long ldc, const int accumulate, const float alpha,
     const float *restrict bias, const int bias_mode, const float beta)
@@ -260,7 +263,7 @@ static inline __attribute__((always_inline)) void snn_tile(const int rows, const
  * the weight rows w[k] of the inputs k that fired, in order of k. pad: the
  * rows are padded to whole vectors (a re-laid-out copy), so no load needs
  * a mask; the lanes past cols are never stored. */
-static inline __attribute__((always_inline)) void snn_events_bits(const int cols, const int words,
+SNN_ALWAYS_INLINE void snn_events_bits(const int cols, const int words,
     const snn_bits *restrict s, const float *restrict w, const long ldw, float *restrict y,
     const float alpha, const float *restrict bias, const int bias_mode, const float beta, const int pad)
 {
@@ -289,7 +292,7 @@ static inline __attribute__((always_inline)) void snn_events_bits(const int cols
 
 /* Two rows at once, each summed as snn_events_bits does: their chains of
  * additions interleave, so one waits less for the other. */
-static inline __attribute__((always_inline)) void snn_events_bits2(const int cols, const int words,
+SNN_ALWAYS_INLINE void snn_events_bits2(const int cols, const int words,
     const snn_bits *restrict s0, const snn_bits *restrict s1, const float *restrict w, const long ldw,
     float *restrict y0, float *restrict y1, const float alpha, const float *restrict bias,
     const int bias_mode, const float beta, const int pad)
@@ -336,7 +339,7 @@ static inline __attribute__((always_inline)) void snn_events_bits2(const int col
  * inputs idx[0..nnz) add x[k] times their weight rows with one fused
  * multiply-add each, in order of k: the same values as a GEMM tile, whose
  * terms of zero inputs leave the sums as they are. */
-static inline __attribute__((always_inline)) void snn_rows_fma(const int cols, const int nnz,
+SNN_ALWAYS_INLINE void snn_rows_fma(const int cols, const int nnz,
     const int *restrict idx, const float *restrict x, const float *restrict w, const long ldw,
     float *restrict y, const float alpha, const float *restrict bias, const int bias_mode, const float beta,
     const int pad)
@@ -366,7 +369,7 @@ static inline __attribute__((always_inline)) void snn_rows_fma(const int cols, c
 
 /* The same for spikes as floats (integer strengths): rows times strengths,
  * multiplied and added as the scalar code did. */
-static inline __attribute__((always_inline)) void snn_events_float(const int cols, const int kk,
+SNN_ALWAYS_INLINE void snn_events_float(const int cols, const int kk,
     const float *restrict x, const float *restrict w, const long ldw, float *restrict y,
     const float alpha, const float *restrict bias, const int bias_mode, const float beta, const int pad)
 {
@@ -398,7 +401,7 @@ static inline __attribute__((always_inline)) void snn_events_float(const int col
  * g, a row of dy times alpha, is loaded once into registers, and each input
  * k that fired adds it to row k of dw (times its strength for floats). pad:
  * the rows of dw are padded to whole vectors, which then take zeros. */
-static inline __attribute__((always_inline)) void snn_event_rows(const int cols, const int words,
+SNN_ALWAYS_INLINE void snn_event_rows(const int cols, const int words,
     const snn_bits *restrict s, const float *restrict x, const int kk, const float *restrict g,
     const float alpha, float *restrict dw, const long ldd, const int pad)
 {
@@ -450,7 +453,7 @@ m4_dnl   or += with accumulate; bias 0 none, 1 one per column j, 2 a scalar.
 m4_dnl   Tiles of SNN_MR x SNN_NR; threads take column panels (then rows).
 m4_dnl   fn_rows(i0, i1, ...) computes rows [i0, i1) only (a chunk of a batch).
 m4_define(<<<SNN_GEMM>>>, <<<
-static inline void $1(const float *restrict a, const float *restrict b, const float *restrict bias,
+SNN_INLINE void $1(const float *restrict a, const float *restrict b, const float *restrict bias,
     float *restrict c)
 {
     enum { MF = $2 / SNN_MR, MB = ($2 + SNN_MR - 1) / SNN_MR, NF = $3 / SNN_NR, NB = ($3 + SNN_NR - 1) / SNN_NR };
@@ -477,7 +480,7 @@ SNN_IF($13, <<<    SNN_PAR_FOR2
         }
 }
 
-static inline void $1_rows(int i0, int i1, const float *restrict a, const float *restrict b,
+SNN_INLINE void $1_rows(int i0, int i1, const float *restrict a, const float *restrict b,
     const float *restrict bias, float *restrict c)
 {
     enum { NF = $3 / SNN_NR, NB = ($3 + SNN_NR - 1) / SNN_NR };
@@ -510,7 +513,7 @@ m4_dnl SNN_GEMM_SPARSE(fn, N, O, K, ldw, alpha, bias, beta, par, pad): y = alpha
 m4_dnl   bias for a few rows x [N][K] of a dense input (a batch of one or two):
 m4_dnl   only the nonzero inputs are read, with the arithmetic of SNN_GEMM.
 m4_define(<<<SNN_GEMM_SPARSE>>>, <<<
-static inline void $1(const float *restrict x, const float *restrict w, const float *restrict bias,
+SNN_INLINE void $1(const float *restrict x, const float *restrict w, const float *restrict bias,
     float *restrict y)
 {
     enum { PW = SNN_EP * SNN_VW, NPF = $3 / PW, NP = ($3 + PW - 1) / PW };
@@ -542,7 +545,7 @@ m4_dnl   T > 1: for t = T-1 down to 0, C += alpha sum_r A_t(i,r) B_t(r,j),
 m4_dnl   A_t = a + t astep, B_t = b + t bstep: the sums of the in-loop code, in its
 m4_dnl   order. store: step T-1 stores C rather than adding (nobody cleared it).
 m4_define(<<<SNN_GEMM_STEPS>>>, <<<
-static inline __attribute__((always_inline)) void $1_tile(const int rows, const int cols, int ib, int jb,
+SNN_ALWAYS_INLINE void $1_tile(const int rows, const int cols, int ib, int jb,
     const float *restrict a, const float *restrict b, float *restrict c)
 {
     for (int t = $2 - 1; t >= 0; t--) {
@@ -583,7 +586,7 @@ m4_dnl   y[n][o] = alpha sum_k x[n][k] w[k ldw + o] + beta bias over the k with
 m4_dnl   x[n][k] != 0; x is bits ([N][words]) or floats ([N][K]). Threads take
 m4_dnl   output panels, then rows; fn_rows(n0, n1, ...) does rows [n0, n1).
 m4_define(<<<SNN_EVENT_FORWARD>>>, <<<
-static inline void $1_row(int n, int p, const void *restrict x, const float *restrict w,
+SNN_INLINE void $1_row(int n, int p, const void *restrict x, const float *restrict w,
     const float *restrict bias, float *restrict y)
 {
     enum { PW = SNN_EP * SNN_VW, NPF = $4 / PW };
@@ -604,7 +607,7 @@ SNN_IF($6, <<<m4_dnl
 }
 
 /* rows n and n + 1 */
-static inline void $1_row2(int n, int p, const void *restrict x, const float *restrict w,
+SNN_INLINE void $1_row2(int n, int p, const void *restrict x, const float *restrict w,
     const float *restrict bias, float *restrict y)
 {
 SNN_IF($6, <<<m4_dnl
@@ -622,7 +625,7 @@ SNN_IF($6, <<<m4_dnl
 >>>)m4_dnl
 }
 
-static inline void $1(const void *restrict x, const float *restrict w, const float *restrict bias,
+SNN_INLINE void $1(const void *restrict x, const float *restrict w, const float *restrict bias,
     float *restrict y)
 {
     enum { PW = SNN_EP * SNN_VW, NP = ($4 + PW - 1) / PW };
@@ -637,7 +640,7 @@ SNN_IF($11, <<<    SNN_PAR_FOR2
         }
 }
 
-static inline void $1_rows(int n0, int n1, const void *restrict x, const float *restrict w,
+SNN_INLINE void $1_rows(int n0, int n1, const void *restrict x, const float *restrict w,
     const float *restrict bias, float *restrict y)
 {
     enum { PW = SNN_EP * SNN_VW, NP = ($4 + PW - 1) / PW };
@@ -741,7 +744,7 @@ static void $1_rows(int n0, int n1, const float *restrict x, snn_bits *restrict 
         }
 }
 
-static inline void $1(const float *restrict x, snn_bits *restrict s)
+SNN_INLINE void $1(const float *restrict x, snn_bits *restrict s)
 {
     $1_rows(0, $2, x, s);
 }

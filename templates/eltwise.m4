@@ -13,7 +13,7 @@ static void $1_rows(int n0, int n1, const float *a, const float *b, float *y)
         y[i] = a[$4] $3 b[$5];
 }
 
-static inline void $1(const float *a, const float *b, float *y)
+SNN_INLINE void $1(const float *a, const float *b, float *y)
 {
     $1_rows(0, $2 / $6, a, b, y);
 }
@@ -39,7 +39,7 @@ m4_ifelse(<<<$3>>>, <<<2>>>, <<<m4_dnl
     }
 }
 
-static inline void $1(const float *a, const float *b, const float *dy, float *da, float *db)
+SNN_INLINE void $1(const float *a, const float *b, const float *dy, float *da, float *db)
 {
     $1_rows(0, $2 / $6, a, b, dy, da, db);
 }
@@ -52,7 +52,7 @@ static void $1_rows(int n0, int n1, const float *restrict x, float *restrict y)
         y[i] = x[i] > 0.0f ? x[i] : 0.0f;
 }
 
-static inline void $1(const float *restrict x, float *restrict y)
+SNN_INLINE void $1(const float *restrict x, float *restrict y)
 {
     $1_rows(0, $2 / $3, x, y);
 }
@@ -65,7 +65,7 @@ static void $1_rows(int n0, int n1, const float *restrict x, const float *restri
         dx[i] += x[i] > 0.0f ? dy[i] : 0.0f;
 }
 
-static inline void $1(const float *restrict x, const float *restrict dy, float *restrict dx)
+SNN_INLINE void $1(const float *restrict x, const float *restrict dy, float *restrict dx)
 {
     $1_rows(0, $2 / $3, x, dy, dx);
 }

@@ -25,7 +25,7 @@ m4_dnl SNN_CE_STEP(fn, N, C): loss += mean_n CE(z[t]) (CeMembraneLoss, CeRateLos
 m4_dnl   fn_rows(n0, n1, ...) keeps the terms of rows [n0, n1) instead, for
 m4_dnl   SNN_TERMS_SUM to add up after the loop in the same order.
 m4_define(<<<SNN_CE_STEP>>>, <<<
-static inline void $1(const float *restrict z, const int64_t *restrict y, float *restrict loss)
+SNN_INLINE void $1(const float *restrict z, const int64_t *restrict y, float *restrict loss)
 {
     float sum = 0.0f;
     for (int n = 0; n < $2; n++)
@@ -33,7 +33,7 @@ static inline void $1(const float *restrict z, const int64_t *restrict y, float 
     loss[0] += sum / (float)$2;
 }
 
-static inline void $1_rows(int n0, int n1, const float *restrict z, const int64_t *restrict y,
+SNN_INLINE void $1_rows(int n0, int n1, const float *restrict z, const int64_t *restrict y,
     float *restrict terms)
 {
     for (int n = n0; n < n1; n++)
@@ -66,7 +66,7 @@ static void $1_rows(int n0, int n1, const float *restrict z, const int64_t *rest
     }
 }
 
-static inline void $1(const float *restrict z, const int64_t *restrict y, float *restrict dz)
+SNN_INLINE void $1(const float *restrict z, const int64_t *restrict y, float *restrict dz)
 {
     $1_rows(0, $2, z, y, dz);
 }
@@ -74,7 +74,7 @@ static inline void $1(const float *restrict z, const int64_t *restrict y, float 
 m4_dnl SNN_MSE_STEP(fn, N, C, on, off): loss += MSE(z[t], target) (MseMembraneLoss);
 m4_dnl   fn_rows keeps the squared errors of rows [n0, n1) for SNN_TERMS_SUM.
 m4_define(<<<SNN_MSE_STEP>>>, <<<
-static inline void $1(const float *restrict z, const int64_t *restrict y, float *restrict loss)
+SNN_INLINE void $1(const float *restrict z, const int64_t *restrict y, float *restrict loss)
 {
     float sum = 0.0f;
     for (int n = 0; n < $2; n++)
@@ -85,7 +85,7 @@ static inline void $1(const float *restrict z, const int64_t *restrict y, float 
     loss[0] += sum / (float)($2 * $3);
 }
 
-static inline void $1_rows(int n0, int n1, const float *restrict z, const int64_t *restrict y,
+SNN_INLINE void $1_rows(int n0, int n1, const float *restrict z, const int64_t *restrict y,
     float *restrict terms)
 {
     for (int n = n0; n < n1; n++)
@@ -107,7 +107,7 @@ static void $1_rows(int n0, int n1, const float *restrict z, const int64_t *rest
         }
 }
 
-static inline void $1(const float *restrict z, const int64_t *restrict y, float *restrict dz)
+SNN_INLINE void $1(const float *restrict z, const int64_t *restrict y, float *restrict dz)
 {
     $1_rows(0, $2, z, y, dz);
 }
@@ -153,7 +153,7 @@ static void $1_rows(int n0, int n1, int t, const float *restrict step, const flo
             dx[i] += dv[i];
 }
 
-static inline void $1(int t, const float *restrict step, const float *restrict dv, float *restrict dx)
+SNN_INLINE void $1(int t, const float *restrict step, const float *restrict dv, float *restrict dx)
 {
     $1_rows(0, $2 / $3, t, step, dv, dx);
 }
@@ -170,7 +170,7 @@ static void $1_rows(int n0, int n1, int t, const float *restrict x, float *restr
         }
 }
 
-static inline void $1(int t, const float *restrict x, float *restrict mx, float *restrict at)
+SNN_INLINE void $1(int t, const float *restrict x, float *restrict mx, float *restrict at)
 {
     $1_rows(0, $2 / $3, t, x, mx, at);
 }

@@ -65,7 +65,7 @@ SNN_IF(m4_eval(<<<$7 == 2 || $8 == 2>>>), <<<m4_dnl
 >>>)m4_dnl
 }
 
-static inline void $1(const float *restrict in, float *restrict u, float *restrict mem,
+SNN_INLINE void $1(const float *restrict in, float *restrict u, float *restrict mem,
     float *restrict spk, snn_bits *restrict bits, const float *restrict beta,
     const float *restrict thr)
 {
@@ -120,7 +120,7 @@ m4_ifelse(<<<$4>>>, <<<1>>>, <<<m4_dnl
     }
 }
 
-static inline void $1(int t, const float *restrict mem, const float *restrict dspk,
+SNN_INLINE void $1(int t, const float *restrict mem, const float *restrict dspk,
     const float *restrict dmem, float *restrict din, float *restrict carry,
     const float *restrict beta, const float *restrict thr, float *restrict dbeta,
     float *restrict dthr)
@@ -169,7 +169,7 @@ static void $1_rows(int n0, int n1, const float *restrict from, float *restrict 
     memcpy(to + (long)n0 * $3, from + (long)n0 * $3, (size_t)(n1 - n0) * $3 * sizeof(float));
 }
 
-static inline void $1(const float *restrict from, float *restrict to)
+SNN_INLINE void $1(const float *restrict from, float *restrict to)
 {
     $1_rows(0, $2, from, to);
 }
@@ -224,7 +224,7 @@ SNN_IF($11, <<<m4_dnl
     }
 }
 
-static inline void $1(const float *restrict in, float *restrict u, float *restrict syn_state,
+SNN_INLINE void $1(const float *restrict in, float *restrict u, float *restrict syn_state,
     float *restrict mem, float *restrict syn, float *restrict spk, snn_bits *restrict bits)
 {
 SNN_ROWS($13, $2, $1_rows(n0, n1, in, u, syn_state, mem, syn, spk, bits))
@@ -262,7 +262,7 @@ m4_ifelse(<<<$12>>>, <<<1>>>, <<<m4_dnl
     }
 }
 
-static inline void $1(int t, const float *restrict mem, const float *restrict dspk,
+SNN_INLINE void $1(int t, const float *restrict mem, const float *restrict dspk,
     const float *restrict dsyn, const float *restrict dmem, float *restrict din,
     float *restrict carry, float *restrict carry_syn)
 {
@@ -297,7 +297,7 @@ SNN_IF($8, <<<m4_dnl
     }
 }
 
-static inline void $1(const float *restrict in, float *restrict u, float *restrict mem,
+SNN_INLINE void $1(const float *restrict in, float *restrict u, float *restrict mem,
     float *restrict spk)
 {
 SNN_ROWS($9, $2, $1_rows(n0, n1, in, u, mem, spk))
@@ -330,7 +330,7 @@ m4_ifelse(<<<$9>>>, <<<1>>>, <<<m4_dnl
     }
 }
 
-static inline void $1(int t, const float *restrict mem, const float *restrict spk,
+SNN_INLINE void $1(int t, const float *restrict mem, const float *restrict spk,
     const float *restrict dspk, const float *restrict dmem, float *restrict din,
     float *restrict carry)
 {

@@ -11,7 +11,7 @@ static void $1_rows(int n0, int n1, const float *restrict x, float *restrict acc
         acc[i] += x[i];
 }
 
-static inline void $1(const float *restrict x, float *restrict acc)
+SNN_INLINE void $1(const float *restrict x, float *restrict acc)
 {
     $1_rows(0, $2 / $3, x, acc);
 }
@@ -24,7 +24,7 @@ static void $1_rows(int n0, int n1, const float *restrict dacc, float *restrict 
         dx[i] += dacc[i];
 }
 
-static inline void $1(const float *restrict dacc, float *restrict dx)
+SNN_INLINE void $1(const float *restrict dacc, float *restrict dx)
 {
     $1_rows(0, $2 / $3, dacc, dx);
 }
@@ -38,7 +38,7 @@ static void $1_rows(int n0, int n1, int t, const float *restrict x, float *restr
             acc[i] = x[i];
 }
 
-static inline void $1(int t, const float *restrict x, float *restrict acc)
+SNN_INLINE void $1(int t, const float *restrict x, float *restrict acc)
 {
     $1_rows(0, $2 / $3, t, x, acc);
 }
@@ -52,7 +52,7 @@ static void $1_rows(int n0, int n1, int t, const float *restrict x, float *restr
             first[i] = (float)t;
 }
 
-static inline void $1(int t, const float *restrict x, float *restrict first)
+SNN_INLINE void $1(int t, const float *restrict x, float *restrict first)
 {
     $1_rows(0, $2 / $3, t, x, first);
 }

@@ -68,12 +68,15 @@ static int snn_fail(const char *fmt, ...)
     return -1;
 }
 
-static inline float snn_clamp01(float x)
+static inline __attribute__((unused)) float snn_clamp01(float x)
 {
     return x < 0.0f ? 0.0f : x > 1.0f ? 1.0f : x;
 }
 
 /* ---- vectors: the widest the target has; fused multiply-adds only where named ---- */
+/* helpers and whole-batch or row-chunk forms: each program uses some of them */
+#define SNN_INLINE static inline __attribute__((unused))
+#define SNN_ALWAYS_INLINE static inline __attribute__((always_inline, unused))
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #define SNN_VW 16 /* floats per vector */
@@ -98,7 +101,7 @@ typedef __m512 snn_vf;
 #define SNN_NV 2
 #define SNN_EP 8
 typedef __m256 snn_vf;
-static const int snn_lanes_tab[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+static const int snn_lanes_tab[16] __attribute__((unused)) = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
 #define snn_lanes(n) _mm256_loadu_si256((const __m256i *)(const void *)(snn_lanes_tab + 8 - (n)))
 #define snn_vzero() _mm256_setzero_ps()
 #define snn_vset1(x) _mm256_set1_ps(x)
@@ -116,36 +119,36 @@ static const int snn_lanes_tab[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0
 #define SNN_NV 2
 #define SNN_EP 4
 typedef float snn_vf __attribute__((vector_size(16)));
-static inline snn_vf snn_vset1(float x)
+SNN_INLINE snn_vf snn_vset1(float x)
 {
     snn_vf v = {x, x, x, x};
     return v;
 }
 #define snn_vzero() snn_vset1(0.0f)
-static inline snn_vf snn_vload(const float *p)
+SNN_INLINE snn_vf snn_vload(const float *p)
 {
     snn_vf v;
     memcpy(&v, p, sizeof v);
     return v;
 }
-static inline snn_vf snn_vload_n(const float *p, int n)
+SNN_INLINE snn_vf snn_vload_n(const float *p, int n)
 {
     snn_vf v = snn_vzero();
     memcpy(&v, p, (size_t)n * sizeof(float));
     return v;
 }
-static inline void snn_vstore(float *p, snn_vf v)
+SNN_INLINE void snn_vstore(float *p, snn_vf v)
 {
     memcpy(p, &v, sizeof v);
 }
-static inline void snn_vstore_n(float *p, snn_vf v, int n)
+SNN_INLINE void snn_vstore_n(float *p, snn_vf v, int n)
 {
     memcpy(p, &v, (size_t)n * sizeof(float));
 }
 #define snn_vadd(a, b) ((a) + (b))
 #define snn_vmul(a, b) ((a) * (b))
 #define snn_vfma(a, b, c) ((a) * (b) + (c)) /* two roundings here */
-static inline uint64_t snn_vnonzero(snn_vf v)
+SNN_INLINE uint64_t snn_vnonzero(snn_vf v)
 {
     return (uint64_t)(v[0] != 0.0f) | (uint64_t)(v[1] != 0.0f) << 1 | (uint64_t)(v[2] != 0.0f) << 2 |
            (uint64_t)(v[3] != 0.0f) << 3;
@@ -166,7 +169,7 @@ typedef uint64_t __attribute__((may_alias)) snn_bits;
 #define SNN_CTZ(m) __builtin_ctzll(m)
 
 /* The spikes s[0..len) (0 or 1) as the bits of one word; s has room for 64. */
-static inline uint64_t snn_pack64(float *restrict s, const int len)
+SNN_INLINE uint64_t snn_pack64(float *restrict s, const int len)
 {
     uint64_t m = 0;
     for (int j = len; j < 64; j++)
@@ -180,7 +183,7 @@ static inline uint64_t snn_pack64(float *restrict s, const int len)
 /* Stores len (<= 64) floats of a buffer of 64 past the cache, for a record
  * nobody reads during the pass: the lines are not read first, nor kept.
  * snn_stream_done() orders these stores before whatever follows. */
-static inline void snn_stream64(float *restrict dst, const float *restrict src, const int len)
+SNN_INLINE void snn_stream64(float *restrict dst, const float *restrict src, const int len)
 {
 #if defined(__AVX__)
     if (len == 64 && ((uintptr_t)dst & 31) == 0) {
@@ -200,7 +203,7 @@ static inline void snn_stream64(float *restrict dst, const float *restrict src, 
 
 /* out[c ldo + r] (+)= in[r ldi + c] for an 8 x 8 block: in registers (AVX)
  * or element by element; the same values either way. */
-static inline __attribute__((always_inline)) void snn_tr8(const float *restrict in, const long ldi,
+SNN_ALWAYS_INLINE void snn_tr8(const float *restrict in, const long ldi,
     float *restrict out, const long ldo, const int add)
 {
 #if defined(__AVX__)
@@ -244,7 +247,7 @@ static inline __attribute__((always_inline)) void snn_tr8(const float *restrict 
 
 /* alpha v + beta bias, the epilogue of a forward product (alpha, beta
  * applied only when they are not 1, as the scalar code did) */
-static inline __attribute__((always_inline)) snn_vf snn_epilogue(snn_vf v, const float alpha,
+SNN_ALWAYS_INLINE snn_vf snn_epilogue(snn_vf v, const float alpha,
     const float *restrict bias, const int bias_mode, const float beta, const int n)
 {
     if (alpha != 1.0f)
@@ -264,7 +267,7 @@ static inline __attribute__((always_inline)) snn_vf snn_epilogue(snn_vf v, const
  * B(r,j) = b[r sbr + j], C(i,j) = c[i ldc + j]. The sum over r runs in
  * order, one fused multiply-add per term. Every size is a constant at the
  * call, so the tile compiles to straight-line code on registers. */
-static inline __attribute__((always_inline)) void snn_tile(const int rows, const int cols, const int kk,
+SNN_ALWAYS_INLINE void snn_tile(const int rows, const int cols, const int kk,
     const float *restrict a, const long sai, const long sar, const float *restrict b, const long sbr,
     float *restrict c, const long ldc, const int accumulate, const float alpha,
     const float *restrict bias, const int bias_mode, const float beta)
@@ -312,7 +315,7 @@ static inline __attribute__((always_inline)) void snn_tile(const int rows, const
  * the weight rows w[k] of the inputs k that fired, in order of k. pad: the
  * rows are padded to whole vectors (a re-laid-out copy), so no load needs
  * a mask; the lanes past cols are never stored. */
-static inline __attribute__((always_inline)) void snn_events_bits(const int cols, const int words,
+SNN_ALWAYS_INLINE void snn_events_bits(const int cols, const int words,
     const snn_bits *restrict s, const float *restrict w, const long ldw, float *restrict y,
     const float alpha, const float *restrict bias, const int bias_mode, const float beta, const int pad)
 {
@@ -341,7 +344,7 @@ static inline __attribute__((always_inline)) void snn_events_bits(const int cols
 
 /* Two rows at once, each summed as snn_events_bits does: their chains of
  * additions interleave, so one waits less for the other. */
-static inline __attribute__((always_inline)) void snn_events_bits2(const int cols, const int words,
+SNN_ALWAYS_INLINE void snn_events_bits2(const int cols, const int words,
     const snn_bits *restrict s0, const snn_bits *restrict s1, const float *restrict w, const long ldw,
     float *restrict y0, float *restrict y1, const float alpha, const float *restrict bias,
     const int bias_mode, const float beta, const int pad)
@@ -388,7 +391,7 @@ static inline __attribute__((always_inline)) void snn_events_bits2(const int col
  * inputs idx[0..nnz) add x[k] times their weight rows with one fused
  * multiply-add each, in order of k: the same values as a GEMM tile, whose
  * terms of zero inputs leave the sums as they are. */
-static inline __attribute__((always_inline)) void snn_rows_fma(const int cols, const int nnz,
+SNN_ALWAYS_INLINE void snn_rows_fma(const int cols, const int nnz,
     const int *restrict idx, const float *restrict x, const float *restrict w, const long ldw,
     float *restrict y, const float alpha, const float *restrict bias, const int bias_mode, const float beta,
     const int pad)
@@ -418,7 +421,7 @@ static inline __attribute__((always_inline)) void snn_rows_fma(const int cols, c
 
 /* The same for spikes as floats (integer strengths): rows times strengths,
  * multiplied and added as the scalar code did. */
-static inline __attribute__((always_inline)) void snn_events_float(const int cols, const int kk,
+SNN_ALWAYS_INLINE void snn_events_float(const int cols, const int kk,
     const float *restrict x, const float *restrict w, const long ldw, float *restrict y,
     const float alpha, const float *restrict bias, const int bias_mode, const float beta, const int pad)
 {
@@ -450,7 +453,7 @@ static inline __attribute__((always_inline)) void snn_events_float(const int col
  * g, a row of dy times alpha, is loaded once into registers, and each input
  * k that fired adds it to row k of dw (times its strength for floats). pad:
  * the rows of dw are padded to whole vectors, which then take zeros. */
-static inline __attribute__((always_inline)) void snn_event_rows(const int cols, const int words,
+SNN_ALWAYS_INLINE void snn_event_rows(const int cols, const int words,
     const snn_bits *restrict s, const float *restrict x, const int kk, const float *restrict g,
     const float alpha, float *restrict dw, const long ldd, const int pad)
 {
@@ -678,7 +681,7 @@ static SNN_NOINLINE void k2_lif1_step_rows(int n0, int n1, const float *restrict
     }
 }
 
-static inline void k2_lif1_step(const float *restrict in, float *restrict u, float *restrict mem,
+SNN_INLINE void k2_lif1_step(const float *restrict in, float *restrict u, float *restrict mem,
     float *restrict spk, snn_bits *restrict bits, const float *restrict beta,
     const float *restrict thr)
 {
@@ -850,7 +853,7 @@ static SNN_NOINLINE void k5_lif2_step_rows(int n0, int n1, const float *restrict
     }
 }
 
-static inline void k5_lif2_step(const float *restrict in, float *restrict u, float *restrict mem,
+SNN_INLINE void k5_lif2_step(const float *restrict in, float *restrict u, float *restrict mem,
     float *restrict spk, snn_bits *restrict bits, const float *restrict beta,
     const float *restrict thr)
 {
@@ -876,7 +879,7 @@ static void k7_fc_wrows(const float *restrict in, float *restrict out)
         }
 }
 
-static inline void k7_fc_forward_row(int n, int p, const void *restrict x, const float *restrict w,
+SNN_INLINE void k7_fc_forward_row(int n, int p, const void *restrict x, const float *restrict w,
     const float *restrict bias, float *restrict y)
 {
     enum { PW = SNN_EP * SNN_VW, NPF = 10 / PW };
@@ -889,7 +892,7 @@ static inline void k7_fc_forward_row(int n, int p, const void *restrict x, const
 }
 
 /* rows n and n + 1 */
-static inline void k7_fc_forward_row2(int n, int p, const void *restrict x, const float *restrict w,
+SNN_INLINE void k7_fc_forward_row2(int n, int p, const void *restrict x, const float *restrict w,
     const float *restrict bias, float *restrict y)
 {
     enum { PW = SNN_EP * SNN_VW, NPF = 10 / PW };
@@ -902,7 +905,7 @@ static inline void k7_fc_forward_row2(int n, int p, const void *restrict x, cons
         snn_events_bits2(10 % PW, 64, s, s + 64, w + p * PW, 16, yn, yn + 10, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f, 1);
 }
 
-static inline void k7_fc_forward(const void *restrict x, const float *restrict w, const float *restrict bias,
+SNN_INLINE void k7_fc_forward(const void *restrict x, const float *restrict w, const float *restrict bias,
     float *restrict y)
 {
     enum { PW = SNN_EP * SNN_VW, NP = (10 + PW - 1) / PW };
@@ -915,7 +918,7 @@ static inline void k7_fc_forward(const void *restrict x, const float *restrict w
         }
 }
 
-static inline void k7_fc_forward_rows(int n0, int n1, const void *restrict x, const float *restrict w,
+SNN_INLINE void k7_fc_forward_rows(int n0, int n1, const void *restrict x, const float *restrict w,
     const float *restrict bias, float *restrict y)
 {
     enum { PW = SNN_EP * SNN_VW, NP = (10 + PW - 1) / PW };
@@ -957,7 +960,7 @@ static SNN_NOINLINE void k8_lif3_step_rows(int n0, int n1, const float *restrict
     }
 }
 
-static inline void k8_lif3_step(const float *restrict in, float *restrict u, float *restrict mem,
+SNN_INLINE void k8_lif3_step(const float *restrict in, float *restrict u, float *restrict mem,
     float *restrict spk, snn_bits *restrict bits, const float *restrict beta,
     const float *restrict thr)
 {
@@ -965,7 +968,7 @@ static inline void k8_lif3_step(const float *restrict in, float *restrict u, flo
     k8_lif3_step_rows(n0, n1, in, u, mem, spk, bits, beta, thr);
 }
 
-static inline void k9_loss_step(const float *restrict z, const int64_t *restrict y, float *restrict loss)
+SNN_INLINE void k9_loss_step(const float *restrict z, const int64_t *restrict y, float *restrict loss)
 {
     float sum = 0.0f;
     for (int n = 0; n < 128; n++)
@@ -973,7 +976,7 @@ static inline void k9_loss_step(const float *restrict z, const int64_t *restrict
     loss[0] += sum / (float)128;
 }
 
-static inline void k9_loss_step_rows(int n0, int n1, const float *restrict z, const int64_t *restrict y,
+SNN_INLINE void k9_loss_step_rows(int n0, int n1, const float *restrict z, const int64_t *restrict y,
     float *restrict terms)
 {
     for (int n = n0; n < n1; n++)
@@ -986,7 +989,7 @@ static void k10_predict_sum_rows(int n0, int n1, const float *restrict x, float 
         acc[i] += x[i];
 }
 
-static inline void k10_predict_sum(const float *restrict x, float *restrict acc)
+SNN_INLINE void k10_predict_sum(const float *restrict x, float *restrict acc)
 {
     k10_predict_sum_rows(0, 1280 / 10, x, acc);
 }
@@ -1014,7 +1017,7 @@ static void k9_loss_backward_rows(int n0, int n1, const float *restrict z, const
     }
 }
 
-static inline void k9_loss_backward(const float *restrict z, const int64_t *restrict y, float *restrict dz)
+SNN_INLINE void k9_loss_backward(const float *restrict z, const int64_t *restrict y, float *restrict dz)
 {
     k9_loss_backward_rows(0, 128, z, y, dz);
 }
@@ -1049,7 +1052,7 @@ static SNN_NOINLINE void k8_lif3_backward_rows(int n0, int n1, int t, const floa
     }
 }
 
-static inline void k8_lif3_backward(int t, const float *restrict mem, const float *restrict dspk,
+SNN_INLINE void k8_lif3_backward(int t, const float *restrict mem, const float *restrict dspk,
     const float *restrict dmem, float *restrict din, float *restrict carry,
     const float *restrict beta, const float *restrict thr, float *restrict dbeta,
     float *restrict dthr)
@@ -1058,7 +1061,7 @@ static inline void k8_lif3_backward(int t, const float *restrict mem, const floa
     k8_lif3_backward_rows(n0, n1, t, mem, dspk, dmem, din, carry, beta, thr, dbeta, dthr);
 }
 
-static inline void k7_fc_dx(const float *restrict a, const float *restrict b, const float *restrict bias,
+SNN_INLINE void k7_fc_dx(const float *restrict a, const float *restrict b, const float *restrict bias,
     float *restrict c)
 {
     enum { MF = 128 / SNN_MR, MB = (128 + SNN_MR - 1) / SNN_MR, NF = 4096 / SNN_NR, NB = (4096 + SNN_NR - 1) / SNN_NR };
@@ -1084,7 +1087,7 @@ static inline void k7_fc_dx(const float *restrict a, const float *restrict b, co
         }
 }
 
-static inline void k7_fc_dx_rows(int i0, int i1, const float *restrict a, const float *restrict b,
+SNN_INLINE void k7_fc_dx_rows(int i0, int i1, const float *restrict a, const float *restrict b,
     const float *restrict bias, float *restrict c)
 {
     enum { NF = 4096 / SNN_NR, NB = (4096 + SNN_NR - 1) / SNN_NR };
@@ -1187,7 +1190,7 @@ static SNN_NOINLINE void k5_lif2_backward_rows(int n0, int n1, int t, const floa
     }
 }
 
-static inline void k5_lif2_backward(int t, const float *restrict mem, const float *restrict dspk,
+SNN_INLINE void k5_lif2_backward(int t, const float *restrict mem, const float *restrict dspk,
     const float *restrict dmem, float *restrict din, float *restrict carry,
     const float *restrict beta, const float *restrict thr, float *restrict dbeta,
     float *restrict dthr)
@@ -1446,7 +1449,7 @@ static SNN_NOINLINE void k2_lif1_backward_rows(int n0, int n1, int t, const floa
     }
 }
 
-static inline void k2_lif1_backward(int t, const float *restrict mem, const float *restrict dspk,
+SNN_INLINE void k2_lif1_backward(int t, const float *restrict mem, const float *restrict dspk,
     const float *restrict dmem, float *restrict din, float *restrict carry,
     const float *restrict beta, const float *restrict thr, float *restrict dbeta,
     float *restrict dthr)
