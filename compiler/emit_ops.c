@@ -1,11 +1,15 @@
 /* emit_ops.c - one small function per op per phase: which kernel macro,
  * with which constants, called where and with which pointers.
  *
- * Takes: a planned graph and the emitter's sections. Gives: m4 macro
- * calls (SEC_DEFS) and C calls in the section of each phase.
- * Holds: gradient buffers are cleared once before their first writer
- * (before the reverse loop for sums over steps), and every kernel
- * accumulates into them.
+ * Takes: a planned graph and the emitter's sections, and the forms plan.c
+ * chose (event-driven or tiled products, bit copies of spikes, weight
+ * copies, row chunks, recomputed membranes). Gives: m4 macro calls
+ * (SEC_DEFS) and C calls in the section of each phase; in a chunked pass,
+ * step kernels are called on rows [n0, n1) of the batch.
+ * Holds: a gradient buffer is cleared once before its first writer (before
+ * the reverse loop for sums over steps), or its first writer stores when
+ * it writes it whole (a product's dx, a neuron's din, a single weight
+ * gradient); every other kernel accumulates.
  */
 #include <math.h>
 #include <string.h>

@@ -4,15 +4,18 @@
  * Takes: the graph after autodiff (or prune, for inference). Gives: each
  * dense product its form (event-driven when its input is spikes) and the
  * re-laid-out weights it needs; spike values that only such kernels read a
- * 1-bit copy (the BPTT tape keeps 1 bit per spike, not a float); each live
+ * 1-bit copy (the BPTT tape keeps 1 bit per spike, not a float); whether
+ * each time loop runs in chunks of batch rows (chunk_fwd, chunk_bwd); the
+ * neurons whose membrane backward recomputes from checkpoints; each live
  * node a schedule position; each value a storage class (once, per step,
  * record of T steps, or extern) and, for arena values, an offset in one
  * float arena whose size is g->arena_floats.
  * Holds: two arena values whose live intervals overlap never overlap in
  * memory; a value read or written inside a time loop and not per-step
- * stays live for the whole loop; temporal values that backward reads or
- * that are graph outputs are records (as bits when every reader takes
- * bits); graph outputs stay live to the end.
+ * stays live for the whole loop, and so does every value of a chunked
+ * loop; temporal values that backward reads or that are graph outputs are
+ * records (as bits when every reader takes bits); graph outputs stay live
+ * to the end.
  */
 #include "pipeline.h"
 
