@@ -536,18 +536,18 @@ static int state_write(const char *path, long epoch, uint64_t seed)
     uint32_t rng[4];
     SNN_API(rng_get)(rng); /* the random encoders' generator goes on where it stopped */
     char line[512];
-    int n = snprintf(line, sizeof line, STATE_MAGIC "\nepoch %ld\nsteps %ld\nseed %llu\n"
-                     "rng %08lx %08lx %08lx %08lx\nparams %016llx\ntensors %d\n",
-                     epoch, SNN_API(optimizer_steps)(), (unsigned long long)seed,
-                     (unsigned long)rng[0], (unsigned long)rng[1], (unsigned long)rng[2],
-                     (unsigned long)rng[3], (unsigned long long)params_checksum(),
-                     SNN_API(num_opt_state));
-    uint64_t h = fnv(FNV0, line, (size_t)n);
+    int len = snprintf(line, sizeof line, STATE_MAGIC "\nepoch %ld\nsteps %ld\nseed %llu\n"
+                       "rng %08lx %08lx %08lx %08lx\nparams %016llx\ntensors %d\n",
+                       epoch, SNN_API(optimizer_steps)(), (unsigned long long)seed,
+                       (unsigned long)rng[0], (unsigned long)rng[1], (unsigned long)rng[2],
+                       (unsigned long)rng[3], (unsigned long long)params_checksum(),
+                       SNN_API(num_opt_state));
+    uint64_t h = fnv(FNV0, line, (size_t)len);
     fputs(line, f);
     for (int i = 0; i < SNN_API(num_opt_state); i++) {
         const TENSOR *t = &SNN_API(opt_state)[i];
-        n = snprintf(line, sizeof line, "tensor %.299s %zu\n", t->name, t->numel);
-        h = fnv(h, line, (size_t)n);
+        len = snprintf(line, sizeof line, "tensor %.299s %zu\n", t->name, t->numel);
+        h = fnv(h, line, (size_t)len);
         fputs(line, f);
         for (size_t at = 0; at < t->numel; at += 1024) {
             size_t n = t->numel - at < 1024 ? t->numel - at : 1024;
