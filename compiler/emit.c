@@ -575,6 +575,36 @@ static void emit_header(struct emitter *e, FILE *f)
     fprintf(f, "\n#endif\n");
 }
 
+/* Threads in the emitted C: the parallel loops, and the choice of how many
+ * threads run each pass. */
+static const char *const team_tuner =
+    "/* Threads split a kernel's outputs, never its sums: results do not depend\n"
+    " * on their number, so it may change from one pass to the next. Each pass\n"
+    " * times itself, and the team that ran it fastest lately runs the next:\n"
+    " * all threads (OMP_NUM_THREADS), or one when other programs hold the\n"
+    " * cores and threads would wait for each other. The other choice is tried\n"
+    " * again now and then. */\n"
+    "#if defined(_OPENMP)\n"
+    "#include <omp.h>\n"
+    "static int snn_team = 1;\n"
+    "#define SNN_PAR_FOR _Pragma(\"omp parallel for schedule(static) num_threads(snn_team)\")\n"
+    "#define SNN_PAR_FOR2 _Pragma(\"omp parallel for collapse(2) schedule(static) num_threads(snn_team)\")\n"
+    "struct snn_tuner {\n    double cost[2]; /* seconds per pass: one thread, all */\n"
+    "    long passes;\n    int all;\n};\n\n"
+    "static double snn_pass_begin(struct snn_tuner *u)\n{\n"
+    "    const int most = omp_get_max_threads();\n"
+    "    int all = most > 1 && !(u->cost[0] > 0.0 && u->cost[0] < u->cost[1]);\n"
+    "    if (most > 1 && (u->passes == 3 || u->passes % 64 == 63))\n"
+    "        all = !all;\n"
+    "    u->all = all;\n    snn_team = all ? most : 1;\n    return omp_get_wtime();\n}\n\n"
+    "static void snn_pass_end(struct snn_tuner *u, double t0)\n{\n"
+    "    const double s = omp_get_wtime() - t0;\n    double *c = &u->cost[u->all];\n"
+    "    *c = *c > 0.0 ? 0.75 * *c + 0.25 * s : s;\n    u->passes++;\n}\n"
+    "#define SNN_PASS_BEGIN(u) const double snn_t0 = snn_pass_begin(u)\n"
+    "#define SNN_PASS_END(u) snn_pass_end(u, snn_t0)\n"
+    "#else\n#define SNN_PAR_FOR\n#define SNN_PAR_FOR2\n"
+    "#define SNN_PASS_BEGIN(u) do { } while (0)\n#define SNN_PASS_END(u) do { } while (0)\n#endif\n\n";
+
 /* Writes text whose lines carry one level of indentation too many. */
 static void dedent(FILE *f, const char *text)
 {
@@ -640,11 +670,7 @@ bool emit_sources(struct ir_graph *g, const struct emit_options *o, const char *
     fprintf(f, "#if defined(_OPENMP) || defined(SNN_OPENMP_SIMD)\n"
                "#define SNN_SIMD_SUM _Pragma(\"omp simd reduction(+:acc)\")\n#else\n"
                "#define SNN_SIMD_SUM\n#endif\n");
-    fprintf(f, "/* Threads split a kernel's outputs, never its sums: results do not depend\n"
-               " * on their number (OMP_NUM_THREADS). */\n"
-               "#if defined(_OPENMP)\n#define SNN_PAR_FOR _Pragma(\"omp parallel for schedule(static)\")\n"
-               "#define SNN_PAR_FOR2 _Pragma(\"omp parallel for collapse(2) schedule(static)\")\n#else\n"
-               "#define SNN_PAR_FOR\n#define SNN_PAR_FOR2\n#endif\n\n");
+    fprintf(f, "%s", team_tuner);
     fprintf(f, "static char %s_err[256];\nstatic int %s_next_step; /* of the streaming API */\n", P, P);
     fprintf(f, "static struct snnrt_rng %s_rng;\nstatic int %s_rng_seeded;\n", P, P);
     if (g->training)
@@ -680,13 +706,16 @@ bool emit_sources(struct ir_graph *g, const struct emit_options *o, const char *
     fprintf(f, "\n/* Finishes the reductions over time: losses, counts, predictions. */\n");
     fprintf(f, "static void %s_end(void)\n{\n    float *const A = %s_arena;\n    (void)A;\n", P, P);
     fprintf(f, "%s%s}\n", S[SEC_POST], S[SEC_AFTER]);
-    fprintf(f, "\nint %s_forward(void)\n{\n    if (%s_begin() != 0)\n        return -1;\n", P, P);
+    fprintf(f, "\n#if defined(_OPENMP)\nstatic struct snn_tuner %s_tune_fwd;\n%s#endif\n", P,
+            g->training ? arena_printf(g->arena, "static struct snn_tuner %s_tune_bwd;\n", P) : "");
+    fprintf(f, "\nint %s_forward(void)\n{\n    SNN_PASS_BEGIN(&%s_tune_fwd);\n    if (%s_begin() != 0)\n"
+               "        return -1;\n", P, P, P);
     if (g->chunk_fwd) /* each chunk of rows through every step; threads take chunks */
         fprintf(f, "    SNN_PAR_FOR\n    for (int c = 0; c < %d; c++)\n        for (int t = 0; t < %d; t++)\n"
                    "            %s_step_rows(t, c * %d, c * %d + %d);\n    %s_end();\n", CH, T, P, R, R, R, P);
     else
         fprintf(f, "    for (int t = 0; t < %d; t++)\n        %s_step_at(t);\n    %s_end();\n", T, P, P);
-    fprintf(f, "    %s_next_step = %d;\n    return 0;\n}\n", P, T);
+    fprintf(f, "    %s_next_step = %d;\n    SNN_PASS_END(&%s_tune_fwd);\n    return 0;\n}\n", P, T, P);
     fprintf(f, "\nint %s_reset(void)\n{\n    %s_next_step = 0;\n    return %s_begin();\n}\n", P, P, P);
     fprintf(f, "\nint %s_step(void)\n{\n    if (%s_next_step >= %d)\n"
                "        return snn_fail(\"all %d steps have run; call %s_reset() first\");\n"
@@ -700,7 +729,8 @@ bool emit_sources(struct ir_graph *g, const struct emit_options *o, const char *
             dedent(f, S[SEC_BSTEP]);
             fprintf(f, "}\n");
         }
-        fprintf(f, "\nvoid %s_backward(void)\n{\n    float *const A = %s_arena;\n    (void)A;\n", P, P);
+        fprintf(f, "\nvoid %s_backward(void)\n{\n    float *const A = %s_arena;\n    (void)A;\n"
+                   "    SNN_PASS_BEGIN(&%s_tune_bwd);\n", P, P, P);
         fprintf(f, "%s%s", S[SEC_BZERO], S[SEC_BAFTER]);
         fprintf(f, "    /* gradients summed over the steps, and carried state */\n%s", S[SEC_BPRE]);
         if (g->chunk_bwd)
@@ -709,7 +739,7 @@ bool emit_sources(struct ir_graph *g, const struct emit_options *o, const char *
                        "            %s_bstep_rows(t, c * %d, c * %d + %d);\n", R, T - 1, CH, T - 1, P, R, R, R);
         else
             fprintf(f, "    for (int t = %d; t >= 0; t--) {\n%s    }\n", T - 1, S[SEC_BSTEP]);
-        fprintf(f, "%s}\n", S[SEC_BONCE]);
+        fprintf(f, "%s    SNN_PASS_END(&%s_tune_bwd);\n}\n", S[SEC_BONCE], P);
     }
     fprintf(f, "%s", S[SEC_API]);
     fclose(f);

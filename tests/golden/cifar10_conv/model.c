@@ -16,13 +16,47 @@
 #define SNN_SIMD_SUM
 #endif
 /* Threads split a kernel's outputs, never its sums: results do not depend
- * on their number (OMP_NUM_THREADS). */
+ * on their number, so it may change from one pass to the next. Each pass
+ * times itself, and the team that ran it fastest lately runs the next:
+ * all threads (OMP_NUM_THREADS), or one when other programs hold the
+ * cores and threads would wait for each other. The other choice is tried
+ * again now and then. */
 #if defined(_OPENMP)
-#define SNN_PAR_FOR _Pragma("omp parallel for schedule(static)")
-#define SNN_PAR_FOR2 _Pragma("omp parallel for collapse(2) schedule(static)")
+#include <omp.h>
+static int snn_team = 1;
+#define SNN_PAR_FOR _Pragma("omp parallel for schedule(static) num_threads(snn_team)")
+#define SNN_PAR_FOR2 _Pragma("omp parallel for collapse(2) schedule(static) num_threads(snn_team)")
+struct snn_tuner {
+    double cost[2]; /* seconds per pass: one thread, all */
+    long passes;
+    int all;
+};
+
+static double snn_pass_begin(struct snn_tuner *u)
+{
+    const int most = omp_get_max_threads();
+    int all = most > 1 && !(u->cost[0] > 0.0 && u->cost[0] < u->cost[1]);
+    if (most > 1 && (u->passes == 3 || u->passes % 64 == 63))
+        all = !all;
+    u->all = all;
+    snn_team = all ? most : 1;
+    return omp_get_wtime();
+}
+
+static void snn_pass_end(struct snn_tuner *u, double t0)
+{
+    const double s = omp_get_wtime() - t0;
+    double *c = &u->cost[u->all];
+    *c = *c > 0.0 ? 0.75 * *c + 0.25 * s : s;
+    u->passes++;
+}
+#define SNN_PASS_BEGIN(u) const double snn_t0 = snn_pass_begin(u)
+#define SNN_PASS_END(u) snn_pass_end(u, snn_t0)
 #else
 #define SNN_PAR_FOR
 #define SNN_PAR_FOR2
+#define SNN_PASS_BEGIN(u) do { } while (0)
+#define SNN_PASS_END(u) do { } while (0)
 #endif
 
 static char model_err[256];
@@ -1673,14 +1707,21 @@ static void model_end(void)
     k10_predict_finish((A + 54591488), model_i_pred);
 }
 
+#if defined(_OPENMP)
+static struct snn_tuner model_tune_fwd;
+static struct snn_tuner model_tune_bwd;
+#endif
+
 int model_forward(void)
 {
+    SNN_PASS_BEGIN(&model_tune_fwd);
     if (model_begin() != 0)
         return -1;
     for (int t = 0; t < 10; t++)
         model_step_at(t);
     model_end();
     model_next_step = 10;
+    SNN_PASS_END(&model_tune_fwd);
     return 0;
 }
 
@@ -1704,6 +1745,7 @@ void model_backward(void)
 {
     float *const A = model_arena;
     (void)A;
+    SNN_PASS_BEGIN(&model_tune_bwd);
     memset(model_g_conv1_weight, 0, sizeof model_g_conv1_weight);
     memset(model_g_conv1_bias, 0, sizeof model_g_conv1_bias);
     memset(model_g_conv2_weight, 0, sizeof model_g_conv2_weight);
@@ -1744,6 +1786,7 @@ void model_backward(void)
     k1_pool1_backward((A + 47185920), (A + 55574528), (A + 0));
     /* Conv 'conv1': backward */
     k0_conv1_backward(model_in_x, model_p_conv1_weight, (A + 0), NULL, model_g_conv1_weight, model_g_conv1_bias);
+    SNN_PASS_END(&model_tune_bwd);
 }
 
 /* What the graph reads and gives, for generic harnesses. */

@@ -16,13 +16,47 @@
 #define SNN_SIMD_SUM
 #endif
 /* Threads split a kernel's outputs, never its sums: results do not depend
- * on their number (OMP_NUM_THREADS). */
+ * on their number, so it may change from one pass to the next. Each pass
+ * times itself, and the team that ran it fastest lately runs the next:
+ * all threads (OMP_NUM_THREADS), or one when other programs hold the
+ * cores and threads would wait for each other. The other choice is tried
+ * again now and then. */
 #if defined(_OPENMP)
-#define SNN_PAR_FOR _Pragma("omp parallel for schedule(static)")
-#define SNN_PAR_FOR2 _Pragma("omp parallel for collapse(2) schedule(static)")
+#include <omp.h>
+static int snn_team = 1;
+#define SNN_PAR_FOR _Pragma("omp parallel for schedule(static) num_threads(snn_team)")
+#define SNN_PAR_FOR2 _Pragma("omp parallel for collapse(2) schedule(static) num_threads(snn_team)")
+struct snn_tuner {
+    double cost[2]; /* seconds per pass: one thread, all */
+    long passes;
+    int all;
+};
+
+static double snn_pass_begin(struct snn_tuner *u)
+{
+    const int most = omp_get_max_threads();
+    int all = most > 1 && !(u->cost[0] > 0.0 && u->cost[0] < u->cost[1]);
+    if (most > 1 && (u->passes == 3 || u->passes % 64 == 63))
+        all = !all;
+    u->all = all;
+    snn_team = all ? most : 1;
+    return omp_get_wtime();
+}
+
+static void snn_pass_end(struct snn_tuner *u, double t0)
+{
+    const double s = omp_get_wtime() - t0;
+    double *c = &u->cost[u->all];
+    *c = *c > 0.0 ? 0.75 * *c + 0.25 * s : s;
+    u->passes++;
+}
+#define SNN_PASS_BEGIN(u) const double snn_t0 = snn_pass_begin(u)
+#define SNN_PASS_END(u) snn_pass_end(u, snn_t0)
 #else
 #define SNN_PAR_FOR
 #define SNN_PAR_FOR2
+#define SNN_PASS_BEGIN(u) do { } while (0)
+#define SNN_PASS_END(u) do { } while (0)
 #endif
 
 static char model_err[256];
@@ -1119,8 +1153,14 @@ static void model_end(void)
     k6_predict_membrane_finish((A + 3218560), model_i_pred_membrane);
 }
 
+#if defined(_OPENMP)
+static struct snn_tuner model_tune_fwd;
+static struct snn_tuner model_tune_bwd;
+#endif
+
 int model_forward(void)
 {
+    SNN_PASS_BEGIN(&model_tune_fwd);
     if (model_begin() != 0)
         return -1;
     SNN_PAR_FOR
@@ -1129,6 +1169,7 @@ int model_forward(void)
             model_step_rows(t, c * 8, c * 8 + 8);
     model_end();
     model_next_step = 25;
+    SNN_PASS_END(&model_tune_fwd);
     return 0;
 }
 
@@ -1174,6 +1215,7 @@ void model_backward(void)
 {
     float *const A = model_arena;
     (void)A;
+    SNN_PASS_BEGIN(&model_tune_bwd);
     memset(model_g_fc1_bias, 0, sizeof model_g_fc1_bias);
     memset(model_g_fc2_bias, 0, sizeof model_g_fc2_bias);
     /* gradients summed over the steps, and carried state */
@@ -1194,6 +1236,7 @@ void model_backward(void)
     /* Gemm 'fc1': backward */
     k0_fc1_dw((A + 4736000), model_in_x, model_g_fc1_weight);
     k0_fc1_dbias((A + 4736000), model_g_fc1_bias);
+    SNN_PASS_END(&model_tune_bwd);
 }
 
 /* What the graph reads and gives, for generic harnesses. */
