@@ -20,7 +20,8 @@
  * times itself, and the team that ran it fastest lately runs the next:
  * all threads (OMP_NUM_THREADS), or one when other programs hold the
  * cores and threads would wait for each other. The other choice is tried
- * again now and then. */
+ * again every 64 passes (the first pass, which touches the memory for the
+ * first time, is not counted). */
 #if defined(_OPENMP)
 #include <omp.h>
 static int snn_team = 1;
@@ -29,17 +30,18 @@ static int snn_team = 1;
 struct snn_tuner {
     double cost[2]; /* seconds per pass: one thread, all */
     long passes;
-    int all;
+    int all, probe;
 };
 
 static double snn_pass_begin(struct snn_tuner *u)
 {
     const int most = omp_get_max_threads();
-    int all = most > 1 && !(u->cost[0] > 0.0 && u->cost[0] < u->cost[1]);
-    if (most > 1 && (u->passes == 3 || u->passes % 64 == 63))
+    int all = !(u->cost[0] > 0.0 && u->cost[0] < u->cost[1]);
+    u->probe = u->passes == 3 || u->passes % 64 == 63;
+    if (u->probe)
         all = !all;
-    u->all = all;
-    snn_team = all ? most : 1;
+    u->all = most > 1 && all;
+    snn_team = u->all ? most : 1;
     return omp_get_wtime();
 }
 
@@ -47,7 +49,8 @@ static void snn_pass_end(struct snn_tuner *u, double t0)
 {
     const double s = omp_get_wtime() - t0;
     double *c = &u->cost[u->all];
-    *c = *c > 0.0 ? 0.75 * *c + 0.25 * s : s;
+    if (u->passes > 0) /* a probe replaces the estimate; a regular pass moves it */
+        *c = *c > 0.0 && !u->probe ? 0.75 * *c + 0.25 * s : s;
     u->passes++;
 }
 #define SNN_PASS_BEGIN(u) const double snn_t0 = snn_pass_begin(u)
