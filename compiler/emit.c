@@ -45,7 +45,7 @@ void emit_printf(FILE *f, const char *fmt, ...)
 /* A float as a C literal that reads back to the same float. */
 const char *emit_float(struct emitter *e, float x)
 {
-    if (x == (float)(long)x && fabsf(x) < 1e7f)
+    if (fabsf(x) < 1e7f && x == (float)(long)x)
         return arena_printf(e->g->arena, "%ld.0f", (long)x);
     return arena_printf(e->g->arena, "%.9gf", (double)x);
 }
@@ -201,7 +201,7 @@ static void emit_floats(FILE *f, const float *x, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         float v = x[i];
-        if (v == (float)(long)v && fabsf(v) < 1e7f)
+        if (fabsf(v) < 1e7f && v == (float)(long)v)
             fprintf(f, "%s%ld.0f,", i % 8 ? " " : "\n    ", (long)v);
         else
             fprintf(f, "%s%.9gf,", i % 8 ? " " : "\n    ", (double)v);
@@ -860,7 +860,7 @@ bool emit_model(struct ir_graph *g, const struct emit_options *o, struct diag *d
 {
     if ((o->target && strcmp(o->target, "host")) || (o->quantize && strcmp(o->quantize, "none")))
         return emit_mcu_model(g, o, d);
-    const char *c_text, *h_text;
+    const char *c_text = NULL, *h_text = NULL;
     if (!emit_sources(g, o, &c_text, &h_text, d))
         return false;
     const char *P = o->prefix ? o->prefix : "model";

@@ -529,7 +529,7 @@ SNN_IF($9, <<<    SNN_PAR_FOR2
 >>>)m4_dnl
     for (int p = 0; p < NP; p++)
         for (int n = 0; n < $2; n++) {
-            if (p < NPF)
+            if (NPF > 0 && p < NPF)
                 snn_rows_fma(PW, nnz[n], idx[n], x + n * $4, w + p * PW, $5, y + n * $3 + p * PW, $6,
                              bias + ($7 == 1 ? p * PW : 0), $7, $8, $10);
             else
@@ -593,13 +593,13 @@ SNN_INLINE void $1_row(int n, int p, const void *restrict x, const float *restri
     (void)bias;
 SNN_IF($6, <<<m4_dnl
     const snn_bits *restrict s = (const snn_bits *)x + n * $7;
-    if (p < NPF)
+    if (NPF > 0 && p < NPF)
         snn_events_bits(PW, $7, s, w + p * PW, $5, y + n * $4 + p * PW, $8, bias + ($9 == 1 ? p * PW : 0), $9, $10, $12);
     else
         snn_events_bits($4 % PW, $7, s, w + p * PW, $5, y + n * $4 + p * PW, $8, bias + ($9 == 1 ? p * PW : 0), $9, $10, $12);
 >>>, <<<m4_dnl
     const float *restrict s = (const float *)x + n * $3;
-    if (p < NPF)
+    if (NPF > 0 && p < NPF)
         snn_events_float(PW, $3, s, w + p * PW, $5, y + n * $4 + p * PW, $8, bias + ($9 == 1 ? p * PW : 0), $9, $10, $12);
     else
         snn_events_float($4 % PW, $3, s, w + p * PW, $5, y + n * $4 + p * PW, $8, bias + ($9 == 1 ? p * PW : 0), $9, $10, $12);
@@ -615,7 +615,7 @@ SNN_IF($6, <<<m4_dnl
     (void)bias;
     const snn_bits *restrict s = (const snn_bits *)x + n * $7;
     float *restrict yn = y + n * $4 + p * PW;
-    if (p < NPF)
+    if (NPF > 0 && p < NPF)
         snn_events_bits2(PW, $7, s, s + $7, w + p * PW, $5, yn, yn + $4, $8, bias + ($9 == 1 ? p * PW : 0), $9, $10, $12);
     else
         snn_events_bits2($4 % PW, $7, s, s + $7, w + p * PW, $5, yn, yn + $4, $8, bias + ($9 == 1 ? p * PW : 0), $9, $10, $12);
@@ -679,14 +679,14 @@ SNN_IF($10, <<<    SNN_PAR_FOR2
                     __builtin_prefetch(g + 2 * $5); /* two rows ahead: records are read once */
 SNN_IF($7, <<<m4_dnl
                     const snn_bits *restrict s = (const snn_bits *)x + row * $8 + q0;
-                    if (p < NPF)
+                    if (NPF > 0 && p < NPF)
                         snn_event_rows(PW, nq, s, NULL, 0, g, $9, dw + (long)q0 * 64 * $6 + p * PW, $6, $11);
                     else
                         snn_event_rows($5 % PW, nq, s, NULL, 0, g, $9, dw + (long)q0 * 64 * $6 + p * PW, $6, $11);
 >>>, <<<m4_dnl
                     const float *restrict xr = (const float *)x + row * $4 + q0 * 64;
                     const int kk = $4 - q0 * 64 < nq * 64 ? $4 - q0 * 64 : nq * 64;
-                    if (p < NPF)
+                    if (NPF > 0 && p < NPF)
                         snn_event_rows(PW, 0, NULL, xr, kk, g, $9, dw + (long)q0 * 64 * $6 + p * PW, $6, $11);
                     else
                         snn_event_rows($5 % PW, 0, NULL, xr, kk, g, $9, dw + (long)q0 * 64 * $6 + p * PW, $6, $11);

@@ -922,7 +922,7 @@ SNN_INLINE void k7_fc_forward_row(int n, int p, const void *restrict x, const fl
     enum { PW = SNN_EP * SNN_VW, NPF = 10 / PW };
     (void)bias;
     const snn_bits *restrict s = (const snn_bits *)x + n * 64;
-    if (p < NPF)
+    if (NPF > 0 && p < NPF)
         snn_events_bits(PW, 64, s, w + p * PW, 16, y + n * 10 + p * PW, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f, 1);
     else
         snn_events_bits(10 % PW, 64, s, w + p * PW, 16, y + n * 10 + p * PW, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f, 1);
@@ -936,7 +936,7 @@ SNN_INLINE void k7_fc_forward_row2(int n, int p, const void *restrict x, const f
     (void)bias;
     const snn_bits *restrict s = (const snn_bits *)x + n * 64;
     float *restrict yn = y + n * 10 + p * PW;
-    if (p < NPF)
+    if (NPF > 0 && p < NPF)
         snn_events_bits2(PW, 64, s, s + 64, w + p * PW, 16, yn, yn + 10, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f, 1);
     else
         snn_events_bits2(10 % PW, 64, s, s + 64, w + p * PW, 16, yn, yn + 10, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f, 1);
@@ -1167,7 +1167,7 @@ static void k7_fc_dw(const void *restrict x, const float *restrict dy, float *re
                     const float *restrict g = dy + row * 10 + p * PW;
                     __builtin_prefetch(g + 2 * 10); /* two rows ahead: records are read once */
                     const snn_bits *restrict s = (const snn_bits *)x + row * 64 + q0;
-                    if (p < NPF)
+                    if (NPF > 0 && p < NPF)
                         snn_event_rows(PW, nq, s, NULL, 0, g, 1.0f, dw + (long)q0 * 64 * 16 + p * PW, 16, 1);
                     else
                         snn_event_rows(10 % PW, nq, s, NULL, 0, g, 1.0f, dw + (long)q0 * 64 * 16 + p * PW, 16, 1);

@@ -892,7 +892,7 @@ SNN_INLINE void k7_fc_forward_row(int n, int p, const void *restrict x, const fl
     enum { PW = SNN_EP * SNN_VW, NPF = 10 / PW };
     (void)bias;
     const float *restrict s = (const float *)x + n * 1024;
-    if (p < NPF)
+    if (NPF > 0 && p < NPF)
         snn_events_float(PW, 1024, s, w + p * PW, 16, y + n * 10 + p * PW, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f, 1);
     else
         snn_events_float(10 % PW, 1024, s, w + p * PW, 16, y + n * 10 + p * PW, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f, 1);
@@ -1104,7 +1104,7 @@ static void k7_fc_dw(const void *restrict x, const float *restrict dy, float *re
                     __builtin_prefetch(g + 2 * 10); /* two rows ahead: records are read once */
                     const float *restrict xr = (const float *)x + row * 1024 + q0 * 64;
                     const int kk = 1024 - q0 * 64 < nq * 64 ? 1024 - q0 * 64 : nq * 64;
-                    if (p < NPF)
+                    if (NPF > 0 && p < NPF)
                         snn_event_rows(PW, 0, NULL, xr, kk, g, 1.0f, dw + (long)q0 * 64 * 16 + p * PW, 16, 1);
                     else
                         snn_event_rows(10 % PW, 0, NULL, xr, kk, g, 1.0f, dw + (long)q0 * 64 * 16 + p * PW, 16, 1);

@@ -609,7 +609,7 @@ SNN_INLINE void k1_fc1_forward_row(int n, int p, const void *restrict x, const f
     enum { PW = SNN_EP * SNN_VW, NPF = 1000 / PW };
     (void)bias;
     const snn_bits *restrict s = (const snn_bits *)x + n * 13;
-    if (p < NPF)
+    if (NPF > 0 && p < NPF)
         snn_events_bits(PW, 13, s, w + p * PW, 1008, y + n * 1000 + p * PW, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f, 1);
     else
         snn_events_bits(1000 % PW, 13, s, w + p * PW, 1008, y + n * 1000 + p * PW, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f, 1);
@@ -623,7 +623,7 @@ SNN_INLINE void k1_fc1_forward_row2(int n, int p, const void *restrict x, const 
     (void)bias;
     const snn_bits *restrict s = (const snn_bits *)x + n * 13;
     float *restrict yn = y + n * 1000 + p * PW;
-    if (p < NPF)
+    if (NPF > 0 && p < NPF)
         snn_events_bits2(PW, 13, s, s + 13, w + p * PW, 1008, yn, yn + 1000, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f, 1);
     else
         snn_events_bits2(1000 % PW, 13, s, s + 13, w + p * PW, 1008, yn, yn + 1000, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f, 1);
@@ -718,7 +718,7 @@ SNN_INLINE void k3_fc2_forward_row(int n, int p, const void *restrict x, const f
     enum { PW = SNN_EP * SNN_VW, NPF = 10 / PW };
     (void)bias;
     const snn_bits *restrict s = (const snn_bits *)x + n * 16;
-    if (p < NPF)
+    if (NPF > 0 && p < NPF)
         snn_events_bits(PW, 16, s, w + p * PW, 16, y + n * 10 + p * PW, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f, 1);
     else
         snn_events_bits(10 % PW, 16, s, w + p * PW, 16, y + n * 10 + p * PW, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f, 1);
@@ -732,7 +732,7 @@ SNN_INLINE void k3_fc2_forward_row2(int n, int p, const void *restrict x, const 
     (void)bias;
     const snn_bits *restrict s = (const snn_bits *)x + n * 16;
     float *restrict yn = y + n * 10 + p * PW;
-    if (p < NPF)
+    if (NPF > 0 && p < NPF)
         snn_events_bits2(PW, 16, s, s + 16, w + p * PW, 16, yn, yn + 10, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f, 1);
     else
         snn_events_bits2(10 % PW, 16, s, s + 16, w + p * PW, 16, yn, yn + 10, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f, 1);
@@ -982,7 +982,7 @@ static void k3_fc2_dw(const void *restrict x, const float *restrict dy, float *r
                     const float *restrict g = dy + row * 10 + p * PW;
                     __builtin_prefetch(g + 2 * 10); /* two rows ahead: records are read once */
                     const snn_bits *restrict s = (const snn_bits *)x + row * 16 + q0;
-                    if (p < NPF)
+                    if (NPF > 0 && p < NPF)
                         snn_event_rows(PW, nq, s, NULL, 0, g, 1.0f, dw + (long)q0 * 64 * 16 + p * PW, 16, 1);
                     else
                         snn_event_rows(10 % PW, nq, s, NULL, 0, g, 1.0f, dw + (long)q0 * 64 * 16 + p * PW, 16, 1);
@@ -1071,7 +1071,7 @@ static void k1_fc1_dw(const void *restrict x, const float *restrict dy, float *r
                     const float *restrict g = dy + row * 1000 + p * PW;
                     __builtin_prefetch(g + 2 * 1000); /* two rows ahead: records are read once */
                     const snn_bits *restrict s = (const snn_bits *)x + row * 13 + q0;
-                    if (p < NPF)
+                    if (NPF > 0 && p < NPF)
                         snn_event_rows(PW, nq, s, NULL, 0, g, 1.0f, dw + (long)q0 * 64 * 1008 + p * PW, 1008, 1);
                     else
                         snn_event_rows(1000 % PW, nq, s, NULL, 0, g, 1.0f, dw + (long)q0 * 64 * 1008 + p * PW, 1008, 1);

@@ -671,7 +671,7 @@ SNN_INLINE void k2_fc2_forward_row(int n, int p, const void *restrict x, const f
     enum { PW = SNN_EP * SNN_VW, NPF = 10 / PW };
     (void)bias;
     const snn_bits *restrict s = (const snn_bits *)x + n * 2;
-    if (p < NPF)
+    if (NPF > 0 && p < NPF)
         snn_events_bits(PW, 2, s, w + p * PW, 16, y + n * 10 + p * PW, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f, 1);
     else
         snn_events_bits(10 % PW, 2, s, w + p * PW, 16, y + n * 10 + p * PW, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f, 1);
@@ -685,7 +685,7 @@ SNN_INLINE void k2_fc2_forward_row2(int n, int p, const void *restrict x, const 
     (void)bias;
     const snn_bits *restrict s = (const snn_bits *)x + n * 2;
     float *restrict yn = y + n * 10 + p * PW;
-    if (p < NPF)
+    if (NPF > 0 && p < NPF)
         snn_events_bits2(PW, 2, s, s + 2, w + p * PW, 16, yn, yn + 10, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f, 1);
     else
         snn_events_bits2(10 % PW, 2, s, s + 2, w + p * PW, 16, yn, yn + 10, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f, 1);
@@ -938,7 +938,7 @@ static void k2_fc2_dw(const void *restrict x, const float *restrict dy, float *r
                     const float *restrict g = dy + row * 10 + p * PW;
                     __builtin_prefetch(g + 2 * 10); /* two rows ahead: records are read once */
                     const snn_bits *restrict s = (const snn_bits *)x + row * 2 + q0;
-                    if (p < NPF)
+                    if (NPF > 0 && p < NPF)
                         snn_event_rows(PW, nq, s, NULL, 0, g, 1.0f, dw + (long)q0 * 64 * 16 + p * PW, 16, 1);
                     else
                         snn_event_rows(10 % PW, nq, s, NULL, 0, g, 1.0f, dw + (long)q0 * 64 * 16 + p * PW, 16, 1);
