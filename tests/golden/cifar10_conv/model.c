@@ -20,8 +20,9 @@
  * times itself, and the team that ran it fastest lately runs the next:
  * all threads (OMP_NUM_THREADS), or one when other programs hold the
  * cores and threads would wait for each other. The other choice is tried
- * again every 64 passes (the first pass, which touches the memory for the
- * first time, is not counted). */
+ * again now and then: after 32 passes, and 2 (8 when it lost by far)
+ * times as long each time it loses, up to 4096. The first pass, which
+ * touches the memory for the first time, is not counted. */
 #if defined(_OPENMP)
 #include <omp.h>
 static int snn_team = 1;
@@ -29,16 +30,18 @@ static int snn_team = 1;
 #define SNN_PAR_FOR2 _Pragma("omp parallel for collapse(2) schedule(static) num_threads(snn_team)")
 struct snn_tuner {
     double cost[2]; /* seconds per pass: one thread, all */
-    long passes;
-    int all, probe;
+    long passes, next, wait; /* next trial of the other choice */
+    int all, trial;
 };
 
 static double snn_pass_begin(struct snn_tuner *u)
 {
     const int most = omp_get_max_threads();
+    if (!u->next)
+        u->next = 2, u->wait = 32;
     int all = !(u->cost[0] > 0.0 && u->cost[0] < u->cost[1]);
-    u->probe = u->passes == 3 || u->passes % 64 == 63;
-    if (u->probe)
+    u->trial = u->passes == u->next;
+    if (u->trial)
         all = !all;
     u->all = most > 1 && all;
     snn_team = u->all ? most : 1;
@@ -49,8 +52,15 @@ static void snn_pass_end(struct snn_tuner *u, double t0)
 {
     const double s = omp_get_wtime() - t0;
     double *c = &u->cost[u->all];
-    if (u->passes > 0) /* a probe replaces the estimate; a regular pass moves it */
-        *c = *c > 0.0 && !u->probe ? 0.75 * *c + 0.25 * s : s;
+    if (u->trial) { /* a trial replaces the estimate of its choice */
+        const double other = u->cost[!u->all];
+        const long grow = s > 4.0 * other ? 8 : s > other ? 2 : 0; /* lost: by far, or by a bit */
+        u->wait = grow ? (u->wait * grow < 4096 ? u->wait * grow : 4096) : 32;
+        u->next = u->passes + u->wait;
+        *c = s;
+    } else if (u->passes > 0) {
+        *c = *c > 0.0 ? 0.75 * *c + 0.25 * s : s;
+    }
     u->passes++;
 }
 #define SNN_PASS_BEGIN(u) const double snn_t0 = snn_pass_begin(u)
