@@ -466,6 +466,60 @@ SNN_ALWAYS_INLINE void snn_rows_fma(const int cols, const int nnz,
         }
 }
 
+/* Four rows at once for narrow outputs (one or two vectors: a classifier
+ * layer), each row summed in order as snn_events_bits does. */
+SNN_ALWAYS_INLINE void snn_events_bits4(const int cols, const int words, const snn_bits *restrict s,
+    const long sstride, const float *restrict w, const long ldw, float *restrict y, const long ystride,
+    const float alpha, const float *restrict bias, const int bias_mode, const float beta, const int pad)
+{
+    enum { V = 2 };
+    snn_vf a[4][V];
+    SNN_UNROLL
+    for (int r = 0; r < 4; r++) {
+        SNN_UNROLL
+        for (int v = 0; v < V; v++)
+            a[r][v] = snn_vzero();
+    }
+#define SNN_EV4(r, k) \
+    do { \
+        const float *restrict wk = w + (long)(k) * ldw; \
+        SNN_UNROLL \
+        for (int v = 0; v < V; v++) \
+            if (v * SNN_VW < cols) \
+                a[r][v] = snn_vadd(a[r][v], pad || cols - v * SNN_VW >= SNN_VW ? snn_vload(wk + v * SNN_VW) \
+                                                : snn_vload_n(wk + v * SNN_VW, cols - v * SNN_VW)); \
+    } while (0)
+    for (int q = 0; q < words; q++) {
+        uint64_t m0 = s[q], m1 = s[sstride + q], m2 = s[2 * sstride + q], m3 = s[3 * sstride + q];
+        for (; m0 && m1 && m2 && m3; m0 &= m0 - 1, m1 &= m1 - 1, m2 &= m2 - 1, m3 &= m3 - 1) {
+            SNN_EV4(0, q * 64 + SNN_CTZ(m0));
+            SNN_EV4(1, q * 64 + SNN_CTZ(m1));
+            SNN_EV4(2, q * 64 + SNN_CTZ(m2));
+            SNN_EV4(3, q * 64 + SNN_CTZ(m3));
+        }
+        for (; m0; m0 &= m0 - 1)
+            SNN_EV4(0, q * 64 + SNN_CTZ(m0));
+        for (; m1; m1 &= m1 - 1)
+            SNN_EV4(1, q * 64 + SNN_CTZ(m1));
+        for (; m2; m2 &= m2 - 1)
+            SNN_EV4(2, q * 64 + SNN_CTZ(m2));
+        for (; m3; m3 &= m3 - 1)
+            SNN_EV4(3, q * 64 + SNN_CTZ(m3));
+    }
+#undef SNN_EV4
+    SNN_UNROLL
+    for (int r = 0; r < 4; r++) {
+        SNN_UNROLL
+        for (int v = 0; v < V; v++)
+            if (v * SNN_VW < cols) {
+                const int n = cols - v * SNN_VW;
+                SNN_PUT(y + r * ystride + v * SNN_VW,
+                        snn_epilogue(a[r][v], alpha, bias + (bias_mode == 1 ? v * SNN_VW : 0), bias_mode, beta, n),
+                        n, 0);
+            }
+    }
+}
+
 /* The same for spikes as floats (integer strengths): rows times strengths,
  * multiplied and added as the scalar code did. */
 SNN_ALWAYS_INLINE void snn_events_float(const int cols, const int kk,
@@ -969,12 +1023,16 @@ SNN_INLINE void k7_fc_forward_rows(int n0, int n1, const void *restrict x, const
     const float *restrict bias, float *restrict y)
 {
     enum { PW = SNN_EP * SNN_VW, NP = (10 + PW - 1) / PW };
+    int n = n0;
+    if (10 <= 2 * SNN_VW) /* a narrow layer: four rows at once */
+        for (; n + 3 < n1; n += 4)
+            snn_events_bits4(10, 64, (const snn_bits *)x + n * 64, 64, w, 16, y + n * 10, 10, 1.0f, bias, 1, 1.0f, 1);
     for (int p = 0; p < NP; p++) {
-        int n = n0;
-        for (; n + 1 < n1; n += 2)
-            k7_fc_forward_row2(n, p, x, w, bias, y);
-        if (n < n1)
-            k7_fc_forward_row(n, p, x, w, bias, y);
+        int m = n;
+        for (; m + 1 < n1; m += 2)
+            k7_fc_forward_row2(m, p, x, w, bias, y);
+        if (m < n1)
+            k7_fc_forward_row(m, p, x, w, bias, y);
     }
 }
 static const float k8_lif3_beta[1] = {0.5f};
