@@ -6,16 +6,15 @@
  * in SEC_DEFS and its call in the section of the node's phase, as
  * emit_ops.c does for the other ops.
  * Holds: backward kernels accumulate into gradients that emit_ops.c
- * cleared; a Conv's input is read by its backward only when the weight
- * gradient is wanted (autodiff.c saves it then), MaxPool's always.
+ * cleared, or store dx when they are its first writer and write all of it
+ * (a Conv always, a pool whose windows tile its input); a Conv's input is
+ * read by its backward only when the weight gradient is wanted (autodiff.c
+ * saves it then), MaxPool's always.
  */
 #include "emit_int.h"
 
 #define IND "    "
 #define IND2 "        "
-
-bool emit_conv_forward(struct emitter *e, struct ir_node *n, struct diag *d);
-bool emit_conv_backward(struct emitter *e, struct ir_node *b, struct diag *d);
 
 static const char *P(struct emitter *e, struct ir_value *v) { return emit_ptr(e, v, false); }
 static const char *Pt(struct emitter *e, struct ir_value *v) { return emit_ptr(e, v, true); }
@@ -100,14 +99,15 @@ static bool fwd_conv(struct emitter *e, struct ir_node *n)
     return true;
 }
 
-static bool bwd_conv(struct emitter *e, struct ir_node *b)
+static bool bwd_conv(struct emitter *e, struct ir_node *b, bool overwrite)
 {
     struct ir_node *n = b->fwd;
     bool dx = b->out[0] != NULL, dw = b->out[1] != NULL, db = b->nout > 2 && b->out[2] != NULL;
     const char *k = emit_kname(e, b, "backward");
     struct ir_value *w = n->in[1];
     emit_printf(e->sec[SEC_DEFS], "SNN_CONV_BACKWARD(%s, %s, %d, %d, %d, %d, %d, %d)m4_dnl\n", k, geometry(e, n),
-                dx, dw, db, block_vectors(w->dims[0]), block_vectors(w->dims[1] * w->dims[3]), spiky(n->in[0]));
+                dx ? (overwrite ? 2 : 1) : 0, dw, db, block_vectors(w->dims[0]),
+                block_vectors(w->dims[1] * w->dims[3]), spiky(n->in[0]));
     FILE *f = bbody(e, b);
     emit_call_comment(f, ind(b), b, "backward");
     /* the input is saved only when the weight gradient needs it */
@@ -133,18 +133,18 @@ static bool fwd_pool(struct emitter *e, struct ir_node *n)
     return true;
 }
 
-static bool bwd_pool(struct emitter *e, struct ir_node *b)
+static bool bwd_pool(struct emitter *e, struct ir_node *b, bool overwrite)
 {
     struct ir_node *n = b->fwd;
     const char *k = emit_kname(e, b, "backward");
     FILE *f = bbody(e, b);
     emit_call_comment(f, ind(b), b, "backward");
     if (n->op == IR_OP_MAXPOOL) { /* the argmax is found again in the saved input */
-        emit_printf(e->sec[SEC_DEFS], "SNN_MAXPOOL_BACKWARD(%s, %s)m4_dnl\n", k, geometry(e, n));
+        emit_printf(e->sec[SEC_DEFS], "SNN_MAXPOOL_BACKWARD(%s, %s, %d)m4_dnl\n", k, geometry(e, n), overwrite);
         emit_printf(f, "%s%s(%s, %s, %s);\n", ind(b), k, Pt(e, n->in[0]), Pt(e, b->in[0]), Pt(e, b->out[0]));
     } else {
-        emit_printf(e->sec[SEC_DEFS], "SNN_AVGPOOL_BACKWARD(%s, %s, %d)m4_dnl\n", k, geometry(e, n),
-                    n->at.count_include_pad != 0);
+        emit_printf(e->sec[SEC_DEFS], "SNN_AVGPOOL_BACKWARD(%s, %s, %d, %d)m4_dnl\n", k, geometry(e, n),
+                    n->at.count_include_pad != 0, overwrite);
         emit_printf(f, "%s%s(%s, %s);\n", ind(b), k, Pt(e, b->in[0]), Pt(e, b->out[0]));
     }
     return true;
@@ -167,16 +167,33 @@ bool emit_conv_forward(struct emitter *e, struct ir_node *n, struct diag *d)
                       ir_op_name(n->op));
 }
 
-bool emit_conv_backward(struct emitter *e, struct ir_node *b, struct diag *d)
+/* Does b's backward write every element of its dx exactly once? A Conv's
+ * does (it crops its padded scratch into dx); a pool's when its windows
+ * tile the input: no padding, stride equal to the window, sizes divisible. */
+bool emit_conv_writes_dx_whole(const struct ir_node *b)
+{
+    if (b->op == IR_OP_CONV)
+        return true;
+    if (b->op != IR_OP_MAXPOOL && b->op != IR_OP_AVGPOOL)
+        return false;
+    const struct ir_value *x = b->fwd->in[0];
+    const struct ir_attrs *at = &b->fwd->at;
+    for (int i = 0; i < 2; i++)
+        if (at->pads[i] || at->pads[i + 2] || at->strides[i] != at->kernel[i] || x->dims[2 + i] % at->kernel[i])
+            return false;
+    return true;
+}
+
+bool emit_conv_backward(struct emitter *e, struct ir_node *b, bool overwrite, struct diag *d)
 {
     switch (b->op) {
     case IR_OP_CONV:
-        return bwd_conv(e, b);
+        return bwd_conv(e, b, overwrite);
     case IR_OP_MAXPOOL:
     case IR_OP_AVGPOOL:
         if (!b->out[0])
             return true; /* nothing upstream wants a gradient */
-        return bwd_pool(e, b);
+        return bwd_pool(e, b, overwrite);
     default:
         break;
     }

@@ -53,6 +53,11 @@ bool emit_folder_commit(const char *outdir, const char *tmp, const char *probe_n
 
 /* emit_ops.c: kernels and calls of every node. */
 bool emit_ops(struct emitter *e, struct diag *d);
+/* emit_conv.c: Conv, MaxPool and AveragePool; overwrite: the backward's
+ * dx was not cleared and it stores (only when emit_conv_writes_dx_whole). */
+bool emit_conv_forward(struct emitter *e, struct ir_node *n, struct diag *d);
+bool emit_conv_backward(struct emitter *e, struct ir_node *b, bool overwrite, struct diag *d);
+bool emit_conv_writes_dx_whole(const struct ir_node *b);
 /* emit_prog.c: the program skeleton and Makefile of an output folder. */
 bool emit_program(struct ir_graph *g, const struct emit_options *o, const char *dir, struct diag *d);
 

@@ -8,8 +8,9 @@
  * step kernels are called on rows [n0, n1) of the batch.
  * Holds: a gradient buffer is cleared once before its first writer (before
  * the reverse loop for sums over steps), or its first writer stores when
- * it writes it whole (a product's dx, a neuron's din, a single weight
- * gradient); every other kernel accumulates.
+ * it writes it whole (a product's or a convolution's dx, a neuron's din,
+ * a pool's dx when its windows tile the input, a single weight gradient);
+ * every other kernel accumulates.
  */
 #include <math.h>
 #include <string.h>
@@ -853,9 +854,6 @@ static bool bwd_loss(struct emitter *e, struct ir_node *b)
 
 /* ---------------------------------------------------------------- dispatch */
 
-bool emit_conv_forward(struct emitter *e, struct ir_node *n, struct diag *d);
-bool emit_conv_backward(struct emitter *e, struct ir_node *b, struct diag *d);
-
 static bool emit_forward(struct emitter *e, struct ir_node *n, struct diag *d)
 {
     switch (n->op) {
@@ -919,7 +917,7 @@ static bool emit_backward(struct emitter *e, struct ir_node *b, bool overwrite, 
     case IR_OP_CONV:
     case IR_OP_MAXPOOL:
     case IR_OP_AVGPOOL:
-        return emit_conv_backward(e, b, d);
+        return emit_conv_backward(e, b, overwrite, d);
     case IR_OP_LEAKY:
         return bwd_leaky(e, b, overwrite);
     case IR_OP_SYNAPTIC:
@@ -989,7 +987,8 @@ bool emit_ops(struct emitter *e, struct diag *d)
             /* products and neurons write all of din at each call: their
              * first writer stores, unless it is a sum over the steps */
             bool full = k == 0 && (b->op == IR_OP_GEMM || b->op == IR_OP_MATMUL || b->op == IR_OP_LEAKY ||
-                                   b->op == IR_OP_SYNAPTIC || b->op == IR_OP_MS_LEAKY);
+                                   b->op == IR_OP_SYNAPTIC || b->op == IR_OP_MS_LEAKY ||
+                                   emit_conv_writes_dx_whole(b));
             if (full && (b->phase != IR_PH_STEP || r->storage != IR_ST_ONCE))
                 overwrite = true;
             else if (b->phase == IR_PH_STEP && r->storage != IR_ST_STEP)

@@ -38,6 +38,13 @@ typedef float snn_v8 __attribute__((vector_size(32)));
 #else
 #define SNN_V8_MADD(a, v, t) ((a) += (v) * (t))
 #endif
+/* The batch is cut into this many fixed groups of consecutive samples,
+ * the units the threads share out. Each group owns its scratch and its
+ * partial weight gradient; the partials are added in group order, so the
+ * result depends on this number, never on how many threads ran. */
+#ifndef SNN_CONV_GROUPS
+#define SNN_CONV_GROUPS 4
+#endif
 >>>)>>>)m4_dnl
 m4_dnl
 m4_dnl SNN_CONV_DIMS(N, C, H, W, M, KH, KW, SH, SW, PT, PL, PB, PR): the sizes
@@ -49,57 +56,56 @@ m4_define(<<<SNN_CONV_DIMS>>>, <<<enum {
         OH = (HP - KH) / SH + 1, OW = (WP - KW) / SW + 1, KK = KH * KW
     };>>>)m4_dnl
 m4_dnl
-m4_dnl SNN_CONV_LIST(sparse, set_row, val_slot, count): appends v (a nonzero
+m4_dnl SNN_CONV_LIST(sparse, set_row, val_slot, count, indent): appends v (a nonzero
 m4_dnl input) to a list: set_row stores its row pointer at index count. For
 m4_dnl a spike map (sparse 1) a branch skips the zeros, mispredicted only
 m4_dnl at the rare spikes; otherwise the entry is written unconditionally and
 m4_dnl kept (count advanced) when v is nonzero, with no branch to mispredict.
 m4_define(<<<SNN_CONV_LIST>>>, <<<SNN_IF($1, <<<m4_dnl
-                    if (v != 0.0f) { /* spikes are mostly zero */
-                        $2
-                        $3 = v;
-                        $4++;
-                    }
+$5                    if (v != 0.0f) { /* spikes are mostly zero */
+$5                        $2
+$5                        $3 = v;
+$5                        $4++;
+$5                    }
 >>>, <<<m4_dnl
-                    $2
-                    $3 = v;
-                    $4 += v != 0.0f;
+$5                    $2
+$5                    $3 = v;
+$5                    $4 += v != 0.0f;
 >>>)>>>)m4_dnl
 m4_dnl
-m4_dnl SNN_CONV_BLOCK(NB, list, count, shift, dst, acc): a[0..NB) = sum over the
+m4_dnl SNN_CONV_BLOCK(NB, list, count, shift, dst, acc, indent): a[0..NB) = sum over the
 m4_dnl `count` entries q of a list (values listval[q], row pointers
 m4_dnl listrow[q]) of val * listrow[q][shift .. shift + 8 NB), in registers;
 m4_dnl then the NB vectors at dst += a (acc 1) or = a (acc 0). Rows are
 m4_dnl pointers, not offsets into a static array, so that each load is one
-m4_dnl base register plus a constant displacement.
+m4_dnl base register plus a constant displacement. It declares a[]: call
+m4_dnl it as the whole body of a block.
 m4_define(<<<SNN_CONV_BLOCK>>>, <<<m4_dnl
-                {
-                    snn_v8 a[$1];
-                    SNN_CONV_UNROLL
-                    for (int u = 0; u < $1; u++)
-                        a[u] = (snn_v8){0};
-                    for (int q = 0; q < $3; q++) {
-                        const float v = $2val[q];
-                        const float *restrict r = $2row[q] + ($4);
-                        SNN_CONV_UNROLL
-                        for (int u = 0; u < $1; u++) {
-                            snn_v8 t;
-                            SNN_V8_LOAD(t, r + 8 * u);
-                            SNN_V8_MADD(a[u], v, t);
-                        }
-                    }
-                    SNN_CONV_UNROLL
-                    for (int u = 0; u < $1; u++) {
+$7                    snn_v8 a[$1];
+$7                    SNN_CONV_UNROLL
+$7                    for (int u = 0; u < $1; u++)
+$7                        a[u] = (snn_v8){0};
+$7                    for (int q = 0; q < $3; q++) {
+$7                        const float v = $2val[q];
+$7                        const float *restrict r = $2row[q] + ($4);
+$7                        SNN_CONV_UNROLL
+$7                        for (int u = 0; u < $1; u++) {
+$7                            snn_v8 t;
+$7                            SNN_V8_LOAD(t, r + 8 * u);
+$7                            SNN_V8_MADD(a[u], v, t);
+$7                        }
+$7                    }
+$7                    SNN_CONV_UNROLL
+$7                    for (int u = 0; u < $1; u++) {
 SNN_IF($6, <<<m4_dnl
-                        snn_v8 t;
-                        SNN_V8_LOAD(t, $5 + 8 * u);
-                        t += a[u];
-                        SNN_V8_STORE($5 + 8 * u, t);
+$7                        snn_v8 t;
+$7                        SNN_V8_LOAD(t, $5 + 8 * u);
+$7                        t += a[u];
+$7                        SNN_V8_STORE($5 + 8 * u, t);
 >>>, <<<m4_dnl
-                        SNN_V8_STORE($5 + 8 * u, a[u]);
+$7                        SNN_V8_STORE($5 + 8 * u, a[u]);
 >>>)m4_dnl
-                    }
-                }
+$7                    }
 >>>)m4_dnl
 m4_dnl
 m4_dnl SNN_CONV_FORWARD(fn, N, C, H, W, M, KH, KW, SH, SW, PT, PL, PB, PR, bias, NB, sparse)
@@ -117,13 +123,14 @@ static void $1(const float *restrict x, const float *restrict w, const float *re
 {
     SNN_CONV_DIMS($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
     enum { NB = $16, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
+    enum { G = N < SNN_CONV_GROUPS ? N : SNN_CONV_GROUPS };
     /* [c][kh][kw][m], m padded with 0; the slack keeps every list entry's
      * pointer (its tap column not yet chosen) inside the array */
     static float wt[C * KK * MP + (W + $11) * MP] __attribute__((aligned(64)));
     static float bp[MP] __attribute__((aligned(64)));  /* the bias, padded */
-    static int colstart[H * (W + 1)];        /* per row and column: first entry */
-    static const float *in_row[H * W * C];   /* per nonzero input: wt + c, column iw + PL */
-    static float in_val[H * W * C];          /* and its value */
+    static int colstart_g[G][H * (W + 1)];        /* per row and column: first entry */
+    static const float *in_row_g[G][H * W * C];   /* per nonzero input: wt + c, column iw + PL */
+    static float in_val_g[G][H * W * C];          /* and its value */
     (void)b;
     for (int m = 0; m < M; m++) {
         bp[m] = SNN_IF($15, <<<b[m]>>>, <<<0.0f>>>);
@@ -131,65 +138,72 @@ static void $1(const float *restrict x, const float *restrict w, const float *re
             for (int k = 0; k < KK; k++)
                 wt[(c * KK + k) * MP + m] = w[(m * C + c) * KK + k];
     }
-    for (int n = 0; n < N; n++) {
-        const float *restrict xn = x + (size_t)n * (C * H * W);
-        float *restrict yn = y + (size_t)n * (M * OH * OW);
-        for (int ih = 0; ih < H; ih++) {
-            int k = ih * (W * C);
-            for (int iw = 0; iw < W; iw++) {
-                colstart[ih * (W + 1) + iw] = k;
-                for (int c = 0; c < C; c++) {
-                    const float v = xn[(c * H + ih) * W + iw];
-SNN_CONV_LIST(<<<$17>>>, <<<in_row[k] = wt + (c * KK + iw + PL) * MP;>>>, <<<in_val[k]>>>, <<<k>>>)m4_dnl
+    SNN_PAR_FOR
+    for (int g = 0; g < G; g++)
+        for (int n = g * N / G; n < (g + 1) * N / G; n++) {
+            int *restrict colstart = colstart_g[g];
+            const float **restrict in_row = in_row_g[g];
+            float *restrict in_val = in_val_g[g];
+            const float *restrict xn = x + (size_t)n * (C * H * W);
+            float *restrict yn = y + (size_t)n * (M * OH * OW);
+            for (int ih = 0; ih < H; ih++) {
+                int k = ih * (W * C);
+                for (int iw = 0; iw < W; iw++) {
+                    colstart[ih * (W + 1) + iw] = k;
+                    for (int c = 0; c < C; c++) {
+                        const float v = xn[(c * H + ih) * W + iw];
+SNN_CONV_LIST(<<<$17>>>, <<<in_row[k] = wt + (c * KK + iw + PL) * MP;>>>, <<<in_val[k]>>>, <<<k>>>, <<<    >>>)m4_dnl
+                    }
                 }
+                colstart[ih * (W + 1) + W] = k;
             }
-            colstart[ih * (W + 1) + W] = k;
-        }
-        for (int oh = 0; oh < OH; oh++) {
-            for (int ow = 0; ow < OW; ow++) {
-                const int w0 = ow * SW - PL;
-                const int c0 = w0 < 0 ? 0 : w0, c1 = w0 + KW > W ? W : w0 + KW;
-                float *restrict yo = yn + oh * OW + ow;
-                for (int jb = 0; jb < MP; jb += MB) {
-                    snn_v8 a[NB];
-                    SNN_CONV_UNROLL
-                    for (int u = 0; u < NB; u++)
-                        SNN_V8_LOAD(a[u], bp + jb + 8 * u);
-                    for (int kh = 0; kh < KH; kh++) {
-                        const int ih = oh * SH + kh - PT;
-                        if (ih < 0 || ih >= H)
-                            continue;
-                        /* entry (c, iw) is tap kw = iw + PL - ow*SW: row c*KK + kh*KW + kw */
-                        const int shift = (kh * KW - ow * SW) * MP + jb;
-                        const int e1 = colstart[ih * (W + 1) + c1];
-                        for (int e = colstart[ih * (W + 1) + c0]; e < e1; e++) {
-                            const float v = in_val[e];
-                            const float *restrict r = in_row[e] + shift;
-                            SNN_CONV_UNROLL
-                            for (int u = 0; u < NB; u++) {
-                                snn_v8 t;
-                                SNN_V8_LOAD(t, r + 8 * u);
-                                SNN_V8_MADD(a[u], v, t);
+            for (int oh = 0; oh < OH; oh++) {
+                for (int ow = 0; ow < OW; ow++) {
+                    const int w0 = ow * SW - PL;
+                    const int c0 = w0 < 0 ? 0 : w0, c1 = w0 + KW > W ? W : w0 + KW;
+                    float *restrict yo = yn + oh * OW + ow;
+                    for (int jb = 0; jb < MP; jb += MB) {
+                        snn_v8 a[NB];
+                        SNN_CONV_UNROLL
+                        for (int u = 0; u < NB; u++)
+                            SNN_V8_LOAD(a[u], bp + jb + 8 * u);
+                        for (int kh = 0; kh < KH; kh++) {
+                            const int ih = oh * SH + kh - PT;
+                            if (ih < 0 || ih >= H)
+                                continue;
+                            /* entry (c, iw) is tap kw = iw + PL - ow*SW: row c*KK + kh*KW + kw */
+                            const int shift = (kh * KW - ow * SW) * MP + jb;
+                            const int e1 = colstart[ih * (W + 1) + c1];
+                            for (int e = colstart[ih * (W + 1) + c0]; e < e1; e++) {
+                                const float v = in_val[e];
+                                const float *restrict r = in_row[e] + shift;
+                                SNN_CONV_UNROLL
+                                for (int u = 0; u < NB; u++) {
+                                    snn_v8 t;
+                                    SNN_V8_LOAD(t, r + 8 * u);
+                                    SNN_V8_MADD(a[u], v, t);
+                                }
                             }
                         }
-                    }
-                    SNN_CONV_UNROLL
-                    for (int u = 0; u < NB; u++) {
                         SNN_CONV_UNROLL
-                        for (int l = 0; l < 8; l++)
-                            if (jb + 8 * u + l < M)
-                                yo[(jb + 8 * u + l) * (OH * OW)] = a[u][l];
+                        for (int u = 0; u < NB; u++) {
+                            SNN_CONV_UNROLL
+                            for (int l = 0; l < 8; l++)
+                                if (jb + 8 * u + l < M)
+                                    yo[(jb + 8 * u + l) * (OH * OW)] = a[u][l];
+                        }
                     }
                 }
             }
         }
-    }
 }
 >>>)m4_dnl
 m4_dnl
 m4_dnl SNN_CONV_BACKWARD(fn, N, C, H, W, M, KH, KW, SH, SW, PT, PL, PB, PR,
 m4_dnl                   want_dx, want_dw, want_db, NB, NBX, sparse)
-m4_dnl   Accumulates dx += conv_transpose(dy, w), dw += dy (x) x, db += sum dy.
+m4_dnl   Accumulates dx += conv_transpose(dy, w) (want_dx 1; 2 stores it: dx
+m4_dnl   was not cleared), dw += dy (x) x, db += sum dy. The batch groups run
+m4_dnl   in parallel; each sums its own dw and db, added in group order.
 m4_dnl   dw: the nonzero inputs of each channel are listed once; for each tap,
 m4_dnl   their rows of dy (channel-last, laid out so that a tap is a fixed
 m4_dnl   offset and out-of-range outputs read zeros) are summed, NB vectors
@@ -205,12 +219,13 @@ static void $1(const float *restrict x, const float *restrict w, const float *re
     enum { NB = $18, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
     enum { NBX = $19, RB = 8 * NBX, RW = (KW * C + RB - 1) / RB * RB };
     enum { R = HP + KH - 1, S = WP + KW - 1 };
+    enum { G = N < SNN_CONV_GROUPS ? N : SNN_CONV_GROUPS };
     (void)x; (void)w; (void)dx; (void)dw; (void)db;
 SNN_IF($15, <<<m4_dnl
     static float wt2[M * KH * RW] __attribute__((aligned(64)));  /* [m][kh][kw c], padded with 0 */
-    static float dxp[HP * WP * C + RW] __attribute__((aligned(64)));  /* padded [h][w][c] */
-    static const float *bx_row[M];
-    static float bx_val[M];
+    static float dxp_g[G][HP * WP * C + RW] __attribute__((aligned(64)));  /* padded [h][w][c] */
+    static const float *bx_row_g[G][M];
+    static float bx_val_g[G][M];
     for (int m = 0; m < M; m++)
         for (int c = 0; c < C; c++)
             for (int kh = 0; kh < KH; kh++)
@@ -220,103 +235,129 @@ SNN_IF($15, <<<m4_dnl
     /* dy channel-last, dy[n][m][oh][ow] at row oh*SH + KH-1, column
      * ow*SW + KW-1 (for dw a tap is then a fixed offset, and outputs out of
      * range read the zeros that are never written) */
-    static float dyd[SNN_IF(m4_eval(<<<$15 || $16>>>), <<<R * S * MP>>>, 1)] __attribute__((aligned(64)));
-    (void)dyd;
+    static float dyd_g[G][SNN_IF(m4_eval(<<<$15 || $16>>>), <<<R * S * MP>>>, 1)] __attribute__((aligned(64)));
+    (void)dyd_g;
 SNN_IF($16, <<<m4_dnl
-    static float dwt[C * KK * MP] __attribute__((aligned(64)));  /* [c][kh][kw][m] */
-    static const float *bw_row[H * W];
-    static int bw_rowstart[H + 1];
-    static float bw_val[H * W];
-    memset(dwt, 0, sizeof dwt);
+    static float dwt_g[G][C * KK * MP] __attribute__((aligned(64)));  /* [c][kh][kw][m] */
+    static const float *bw_row_g[G][H * W];
+    static int bw_rowstart_g[G][H + 1];
+    static float bw_val_g[G][H * W];
+    memset(dwt_g, 0, sizeof dwt_g);
 >>>)m4_dnl
-    for (int n = 0; n < N; n++) {
-        const float *restrict dyn = dy + (size_t)n * (M * OH * OW);
-        (void)dyn;
 SNN_IF($17, <<<m4_dnl
-        for (int m = 0; m < M; m++) {
-            float s = 0.0f;
-            for (int p = 0; p < OH * OW; p++)
-                s += dyn[m * (OH * OW) + p];
-            db[m] += s;
-        }
+    static float db_g[G][M];
+    memset(db_g, 0, sizeof db_g);
+>>>)m4_dnl
+    SNN_PAR_FOR
+    for (int g = 0; g < G; g++)
+        for (int n = g * N / G; n < (g + 1) * N / G; n++) {
+            const float *restrict dyn = dy + (size_t)n * (M * OH * OW);
+            float *restrict dyd = dyd_g[g];
+            (void)dyn; (void)dyd;
+SNN_IF($17, <<<m4_dnl
+            for (int m = 0; m < M; m++) {
+                float s = 0.0f;
+                for (int p = 0; p < OH * OW; p++)
+                    s += dyn[m * (OH * OW) + p];
+                db_g[g][m] += s;
+            }
 >>>)m4_dnl
 SNN_IF(m4_eval(<<<$15 || $16>>>), <<<m4_dnl
-        for (int oh = 0; oh < OH; oh++)
-            for (int ow = 0; ow < OW; ow++) {
-                float *restrict d = dyd + ((oh * SH + KH - 1) * S + ow * SW + KW - 1) * MP;
-                for (int m = 0; m < M; m++)
-                    d[m] = dyn[(m * OH + oh) * OW + ow];
-            }
+            for (int oh = 0; oh < OH; oh++)
+                for (int ow = 0; ow < OW; ow++) {
+                    float *restrict d = dyd + ((oh * SH + KH - 1) * S + ow * SW + KW - 1) * MP;
+                    for (int m = 0; m < M; m++)
+                        d[m] = dyn[(m * OH + oh) * OW + ow];
+                }
 >>>)m4_dnl
 SNN_IF($16, <<<m4_dnl
-        const float *restrict xn = x + (size_t)n * (C * H * W);
-        for (int c = 0; c < C; c++) {
-            int cnt = 0;
-            for (int ih = 0; ih < H; ih++) {
-                bw_rowstart[ih] = cnt;
-                for (int iw = 0; iw < W; iw++) {
-                    const float v = xn[(c * H + ih) * W + iw];
-SNN_CONV_LIST(<<<$20>>>, <<<bw_row[cnt] = dyd + ((ih + PT + KH - 1) * S + iw + PL + KW - 1) * MP;>>>, <<<bw_val[cnt]>>>, <<<cnt>>>)m4_dnl
+            const float *restrict xn = x + (size_t)n * (C * H * W);
+            const float **restrict bw_row = bw_row_g[g];
+            int *restrict bw_rowstart = bw_rowstart_g[g];
+            float *restrict bw_val = bw_val_g[g];
+            for (int c = 0; c < C; c++) {
+                int cnt = 0;
+                for (int ih = 0; ih < H; ih++) {
+                    bw_rowstart[ih] = cnt;
+                    for (int iw = 0; iw < W; iw++) {
+                        const float v = xn[(c * H + ih) * W + iw];
+SNN_CONV_LIST(<<<$20>>>, <<<bw_row[cnt] = dyd + ((ih + PT + KH - 1) * S + iw + PL + KW - 1) * MP;>>>, <<<bw_val[cnt]>>>, <<<cnt>>>, <<<    >>>)m4_dnl
+                    }
+                }
+                bw_rowstart[H] = cnt;
+                if (!cnt)
+                    continue;
+                for (int kh = 0; kh < KH; kh++) {
+                    /* only the input rows kernel row kh maps to an output row */
+                    const int r0 = kh - PT, r1 = kh - PT + (OH - 1) * SH + 1;
+                    const int e0 = bw_rowstart[r0 < 0 ? 0 : r0 > H ? H : r0];
+                    const int e1 = bw_rowstart[r1 < 0 ? 0 : r1 > H ? H : r1];
+                    if (e0 >= e1)
+                        continue;
+                    const float *const *restrict bk_row = bw_row + e0;
+                    const float *restrict bk_val = bw_val + e0;
+                    for (int kw = 0; kw < KW; kw++)
+                        for (int jb = 0; jb < MP; jb += MB) {
+                            const int shift = jb - (kh * S + kw) * MP;
+                            float *restrict gw = dwt_g[g] + (c * KK + kh * KW + kw) * MP + jb;
+SNN_CONV_BLOCK(<<<NB>>>, <<<bk_>>>, <<<e1 - e0>>>, <<<shift>>>, <<<gw>>>, 1, <<<        >>>)m4_dnl
+                        }
                 }
             }
-            bw_rowstart[H] = cnt;
-            if (!cnt)
-                continue;
-            for (int kh = 0; kh < KH; kh++) {
-                /* only the input rows kernel row kh maps to an output row */
-                const int r0 = kh - PT, r1 = kh - PT + (OH - 1) * SH + 1;
-                const int e0 = bw_rowstart[r0 < 0 ? 0 : r0 > H ? H : r0];
-                const int e1 = bw_rowstart[r1 < 0 ? 0 : r1 > H ? H : r1];
-                if (e0 >= e1)
-                    continue;
-                const float *const *restrict bk_row = bw_row + e0;
-                const float *restrict bk_val = bw_val + e0;
-                for (int kw = 0; kw < KW; kw++)
-                    for (int jb = 0; jb < MP; jb += MB) {
-                        const int shift = jb - (kh * S + kw) * MP;
-                        float *restrict g = dwt + (c * KK + kh * KW + kw) * MP + jb;
-SNN_CONV_BLOCK(<<<NB>>>, <<<bk_>>>, <<<e1 - e0>>>, <<<shift>>>, <<<g>>>, 1)m4_dnl
-                    }
-            }
-        }
 >>>)m4_dnl
 SNN_IF($15, <<<m4_dnl
-        float *restrict dxn = dx + (size_t)n * (C * H * W);
-        memset(dxp, 0, sizeof dxp);
-        for (int oh = 0; oh < OH; oh++) {
-            for (int ow = 0; ow < OW; ow++) {
-                const float *restrict gr = dyd + ((oh * SH + KH - 1) * S + ow * SW + KW - 1) * MP;
-                int nz = 0;
-                for (int m = 0; m < M; m++) {
-                    const float gy = gr[m];
-                    bx_row[nz] = wt2 + m * (KH * RW);
-                    bx_val[nz] = gy;
-                    nz += gy != 0.0f;
-                }
-                if (!nz)
-                    continue;
-                for (int kh = 0; kh < KH; kh++)
-                    for (int jb = 0; jb < RW; jb += RB) {
-                        float *restrict d = dxp + ((oh * SH + kh) * WP + ow * SW) * C + jb;
-                        const int shift = kh * RW + jb;
-SNN_CONV_BLOCK(<<<NBX>>>, <<<bx_>>>, <<<nz>>>, <<<shift>>>, <<<d>>>, 1)m4_dnl
+            float *restrict dxn = dx + (size_t)n * (C * H * W);
+            float *restrict dxp = dxp_g[g];
+            const float **restrict bx_row = bx_row_g[g];
+            float *restrict bx_val = bx_val_g[g];
+            memset(dxp, 0, sizeof dxp_g[g]);
+            for (int oh = 0; oh < OH; oh++) {
+                for (int ow = 0; ow < OW; ow++) {
+                    const float *restrict gr = dyd + ((oh * SH + KH - 1) * S + ow * SW + KW - 1) * MP;
+                    int nz = 0;
+                    for (int m = 0; m < M; m++) {
+                        const float gy = gr[m];
+                        bx_row[nz] = wt2 + m * (KH * RW);
+                        bx_val[nz] = gy;
+                        nz += gy != 0.0f;
                     }
+                    if (!nz)
+                        continue;
+                    for (int kh = 0; kh < KH; kh++)
+                        for (int jb = 0; jb < RW; jb += RB) {
+                            float *restrict d = dxp + ((oh * SH + kh) * WP + ow * SW) * C + jb;
+                            const int shift = kh * RW + jb;
+SNN_CONV_BLOCK(<<<NBX>>>, <<<bx_>>>, <<<nz>>>, <<<shift>>>, <<<d>>>, 1, <<<        >>>)m4_dnl
+                        }
+                }
             }
-        }
-        for (int c = 0; c < C; c++)
-            for (int ih = 0; ih < H; ih++) {
-                const float *restrict s = dxp + ((ih + PT) * WP + PL) * C + c;
-                float *restrict d = dxn + (c * H + ih) * W;
-                for (int iw = 0; iw < W; iw++)
-                    d[iw] += s[iw * C];
-            }
+            for (int c = 0; c < C; c++)
+                for (int ih = 0; ih < H; ih++) {
+                    const float *restrict s = dxp + ((ih + PT) * WP + PL) * C + c;
+                    float *restrict d = dxn + (c * H + ih) * W;
+                    for (int iw = 0; iw < W; iw++)
+                        d[iw] SNN_IF(m4_eval(<<<$15 == 2>>>), =, +=) s[iw * C];
+                }
 >>>)m4_dnl
-    }
+        }
+    /* the groups' partial sums, added in group order */
 SNN_IF($16, <<<m4_dnl
     for (int m = 0; m < M; m++)
         for (int c = 0; c < C; c++)
-            for (int k = 0; k < KK; k++)
-                dw[(m * C + c) * KK + k] += dwt[(c * KK + k) * MP + m];
+            for (int k = 0; k < KK; k++) {
+                float s = dwt_g[0][(c * KK + k) * MP + m];
+                for (int g = 1; g < G; g++)
+                    s += dwt_g[g][(c * KK + k) * MP + m];
+                dw[(m * C + c) * KK + k] += s;
+            }
+>>>)m4_dnl
+SNN_IF($17, <<<m4_dnl
+    for (int m = 0; m < M; m++) {
+        float s = db_g[0][m];
+        for (int g = 1; g < G; g++)
+            s += db_g[g][m];
+        db[m] += s;
+    }
 >>>)m4_dnl
 }
 >>>)m4_dnl
@@ -330,11 +371,12 @@ m4_define(<<<SNN_POOL_ONCE>>>, <<<m4_ifdef(<<<SNN_POOL_ONCE_DONE>>>, <<<>>>, <<<
 #endif
 >>>)>>>)m4_dnl
 m4_dnl
-m4_dnl SNN_POOL_WINDOWS(body): for each plane (N*C of them), output (oh, ow)
+m4_dnl SNN_POOL_WINDOWS(body): for each plane (N*C of them, in parallel), output (oh, ow)
 m4_dnl and its window clipped to the input, kh in [kh0, kh1), kw in [kw0, kw1)
 m4_dnl (the input row is h0 + kh, the column w0 + kw); padding is never read.
 m4_dnl Without pads the bounds are the constants 0 and KH, KW.
 m4_define(<<<SNN_POOL_WINDOWS>>>, <<<m4_dnl
+    SNN_PAR_FOR
     for (int nc = 0; nc < NC; nc++) {
         for (int oh = 0; oh < OH; oh++) {
             const int h0 = oh * SH - PT;
@@ -366,6 +408,7 @@ static void $1(const float *restrict x, float *restrict y)
 {
     SNN_POOL_DIMS($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
     if (!PADDED) { /* constant windows: vectorized over the output row */
+        SNN_PAR_FOR
         for (int r = 0; r < NC * OH; r++) {
             const float *restrict xr = x + (r / OH) * (H * W) + (r % OH) * SH * W;
             float *restrict yr = y + r * OW;
@@ -397,36 +440,44 @@ SNN_POOL_WINDOWS(<<<m4_dnl
 }
 >>>)m4_dnl
 m4_dnl
-m4_dnl SNN_MAXPOOL_BACKWARD(fn, N, C, H, W, KH, KW, SH, SW, PT, PL, PB, PR)
+m4_dnl SNN_MAXPOOL_BACKWARD(fn, N, C, H, W, KH, KW, SH, SW, PT, PL, PB, PR, store)
 m4_dnl   dx += dy at the first maximal element of each window in row-major
 m4_dnl   order (PyTorch's choice; ties are common after spiking layers), or
-m4_dnl   at its last NaN, where PyTorch's forward put its index.
+m4_dnl   at its last NaN, where PyTorch's forward put its index. store 1:
+m4_dnl   the windows tile the input and dx was not cleared, so each window's
+m4_dnl   rows are zeroed here, where they are about to be written anyway.
+m4_dnl   Planes run in parallel: windows of one plane may overlap, planes not.
 m4_define(<<<SNN_MAXPOOL_BACKWARD>>>, <<<SNN_POOL_ONCE()
 static void $1(const float *restrict x, const float *restrict dy, float *restrict dx)
 {
     SNN_POOL_DIMS($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
     if (!PADDED) { /* constant windows: the arg-max vectorized over the output row */
-        for (int r = 0; r < NC * OH; r++) {
-            const int r0 = (r / OH) * (H * W) + (r % OH) * SH * W;
-            const float *restrict xr = x + r0;
-            int ats[OW];
-            SNN_POOL_SIMD
-            for (int ow = 0; ow < OW; ow++) {
-                int at = ow * SW, nat = -1;
-                float best = xr[at];
-                for (int kh = 0; kh < KH; kh++)
-                    for (int kw = 0; kw < KW; kw++) {
-                        const int i = kh * W + ow * SW + kw;
-                        const float v = xr[i];
-                        at = v > best ? i : at;
-                        best = v > best ? v : best;
-                        nat = v != v ? i : nat;
-                    }
-                ats[ow] = nat >= 0 ? nat : at;
+        SNN_PAR_FOR
+        for (int nc = 0; nc < NC; nc++)
+            for (int oh = 0; oh < OH; oh++) {
+                const int r = nc * OH + oh, r0 = nc * (H * W) + oh * SH * W;
+                const float *restrict xr = x + r0;
+                int ats[OW];
+                SNN_POOL_SIMD
+                for (int ow = 0; ow < OW; ow++) {
+                    int at = ow * SW, nat = -1;
+                    float best = xr[at];
+                    for (int kh = 0; kh < KH; kh++)
+                        for (int kw = 0; kw < KW; kw++) {
+                            const int i = kh * W + ow * SW + kw;
+                            const float v = xr[i];
+                            at = v > best ? i : at;
+                            best = v > best ? v : best;
+                            nat = v != v ? i : nat;
+                        }
+                    ats[ow] = nat >= 0 ? nat : at;
+                }
+SNN_IF($14, <<<m4_dnl
+                memset(dx + r0, 0, KH * W * sizeof(float));
+>>>)m4_dnl
+                for (int ow = 0; ow < OW; ow++)
+                    dx[r0 + ats[ow]] += dy[r * OW + ow];
             }
-            for (int ow = 0; ow < OW; ow++)
-                dx[r0 + ats[ow]] += dy[r * OW + ow];
-        }
         return;
     }
 SNN_POOL_WINDOWS(<<<m4_dnl
@@ -447,7 +498,7 @@ m4_dnl
 m4_dnl SNN_AVGPOOL_FORWARD(fn, N, C, H, W, KH, KW, SH, SW, PT, PL, PB, PR, include_pad)
 m4_dnl   The window sum divided by KH*KW (include_pad 1) or by the number of
 m4_dnl   input elements in the window (0), as PyTorch (sum first, then divide).
-m4_define(<<<SNN_AVGPOOL_FORWARD>>>, <<<
+m4_define(<<<SNN_AVGPOOL_FORWARD>>>, <<<SNN_POOL_ONCE()
 static void $1(const float *restrict x, float *restrict y)
 {
     SNN_POOL_DIMS($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
@@ -460,8 +511,9 @@ SNN_POOL_WINDOWS(<<<m4_dnl
 }
 >>>)m4_dnl
 m4_dnl
-m4_dnl SNN_AVGPOOL_BACKWARD(fn, N, C, H, W, KH, KW, SH, SW, PT, PL, PB, PR, include_pad)
-m4_define(<<<SNN_AVGPOOL_BACKWARD>>>, <<<
+m4_dnl SNN_AVGPOOL_BACKWARD(fn, N, C, H, W, KH, KW, SH, SW, PT, PL, PB, PR, include_pad, store)
+m4_dnl   store 1: the windows tile the input and dx was not cleared.
+m4_define(<<<SNN_AVGPOOL_BACKWARD>>>, <<<SNN_POOL_ONCE()
 static void $1(const float *restrict dy, float *restrict dx)
 {
     SNN_POOL_DIMS($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
@@ -469,6 +521,6 @@ SNN_POOL_WINDOWS(<<<m4_dnl
                 const float g = dy[o] / (float)SNN_IF($14, <<<(KH * KW)>>>, <<<((kh1 - kh0) * (kw1 - kw0))>>>);
                 for (int kh = kh0; kh < kh1; kh++)
                     for (int kw = kw0; kw < kw1; kw++)
-                        dx[base + kh * W + kw] += g;>>>)m4_dnl
+                        dx[base + kh * W + kw] SNN_IF($15, =, +=) g;>>>)m4_dnl
 }
 >>>)m4_dnl
