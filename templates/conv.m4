@@ -14,10 +14,17 @@ m4_dnl vectors of 8 floats). Spike maps are mostly zero, so the work is
 m4_dnl (spikes) x taps x channels; a spike's strength multiplies the weights
 m4_dnl as any input value does. Scratch buffers are static arrays of
 m4_dnl constant size inside each kernel: nothing is allocated, and each
-m4_dnl kernel instance owns its own.
+m4_dnl kernel instance owns its own, one per batch group.
+m4_dnl
+m4_dnl Threads: a Conv cuts the batch into SNN_CONV_GROUPS fixed groups of
+m4_dnl consecutive samples that run in parallel; a sum over samples (dw,
+m4_dnl db) is kept per group and the groups' sums are added in group order
+m4_dnl after them, so no result depends on the number of threads. Pools
+m4_dnl run their planes in parallel.
 m4_dnl
 m4_dnl Every size is a macro argument, so every loop bound is a constant.
-m4_dnl Gradient kernels accumulate (+=) into buffers the emitter cleared.
+m4_dnl Gradient kernels accumulate (+=) into buffers the emitter cleared,
+m4_dnl or store into them where the emitter says they write all of dx.
 m4_dnl
 m4_dnl SNN_CONV_ONCE(): C helpers shared by the kernels of this file, written
 m4_dnl before the first kernel that needs them and never again. snn_v8 is a
@@ -44,6 +51,9 @@ typedef float snn_v8 __attribute__((vector_size(32)));
  * result depends on this number, never on how many threads ran. */
 #ifndef SNN_CONV_GROUPS
 #define SNN_CONV_GROUPS 4
+#endif
+#ifndef SNN_PAR_FOR /* the emitted programs define it (threads on or off) */
+#define SNN_PAR_FOR
 #endif
 >>>)>>>)m4_dnl
 m4_dnl
@@ -364,6 +374,9 @@ SNN_IF($17, <<<m4_dnl
 m4_dnl
 m4_dnl SNN_POOL_ONCE(): the pools' C helper, written once.
 m4_define(<<<SNN_POOL_ONCE>>>, <<<m4_ifdef(<<<SNN_POOL_ONCE_DONE>>>, <<<>>>, <<<m4_define(<<<SNN_POOL_ONCE_DONE>>>, 1)
+#ifndef SNN_PAR_FOR /* the emitted programs define it (threads on or off) */
+#define SNN_PAR_FOR
+#endif
 #if defined(_OPENMP) || defined(SNN_OPENMP_SIMD)
 #define SNN_POOL_SIMD _Pragma("omp simd")
 #else

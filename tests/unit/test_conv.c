@@ -49,7 +49,7 @@ static const char checker[] =
     "    return 0;\n"
     "}\n"
     "static int check_conv(int id, int N, int C, int H, int W, int M, int KH, int KW, int SH, int SW, int PT, int PL,\n"
-    "                      int PB, int PR, int bias, int sparse, int wdx, int wdw, int wdb, ffn f, bfn b)\n"
+    "                      int PB, int PR, int bias, int sparse, int wdx, int wdw, int wdb, ffn f, bfn b, bfn bs)\n"
     "{\n"
     "    int OH = (H + PT + PB - KH) / SH + 1, OW = (W + PL + PR - KW) / SW + 1, bad = 0;\n"
     "    size_t nx = (size_t)N * C * H * W, ny = (size_t)N * M * OH * OW, nw = (size_t)M * C * KH * KW;\n"
@@ -80,14 +80,21 @@ static const char checker[] =
     "    bad |= close_(y, yr, ny, \"y\", id);\n"
     "    for (int k = 0; k < 2; k++) /* twice: static scratch must not leak between calls */\n"
     "        b(wdw ? x : NULL, w, dy, wdx ? dx : NULL, wdw ? dw : NULL, wdb ? db : NULL);\n"
-    "    if (wdx) { for (size_t i = 0; i < nx; i++) dxr[i] = 0.5f + 2 * (dxr[i] - 0.5f); bad |= close_(dx, dxr, nx, \"dx\", id); }\n"
+    "    if (wdx) {\n"
+    "        for (size_t i = 0; i < nx; i++) dxr[i] = 0.5f + 2 * (dxr[i] - 0.5f);\n"
+    "        bad |= close_(dx, dxr, nx, \"dx\", id);\n"
+    "        /* the storing form writes dx whole, whatever was there */\n"
+    "        for (size_t i = 0; i < nx; i++) dx[i] = 7.0f, dxr[i] = (dxr[i] - 0.5f) / 2;\n"
+    "        bs(wdw ? x : NULL, w, dy, dx, NULL, NULL);\n"
+    "        bad |= close_(dx, dxr, nx, \"dx stored\", id);\n"
+    "    }\n"
     "    if (wdw) { for (size_t i = 0; i < nw; i++) dwr[i] = 0.25f + 2 * (dwr[i] - 0.25f); bad |= close_(dw, dwr, nw, \"dw\", id); }\n"
     "    if (wdb) { for (int i = 0; i < M; i++) dbr[i] = 0.125f + 2 * (dbr[i] - 0.125f); bad |= close_(db, dbr, M, \"db\", id); }\n"
     "    free(x); free(w); free(bb); free(y); free(yr); free(dy); free(dx); free(dxr); free(dw); free(dwr); free(db); free(dbr);\n"
     "    return bad;\n"
     "}\n"
     "static int check_pool(int id, int N, int C, int H, int W, int KH, int KW, int SH, int SW, int PT, int PL, int PB,\n"
-    "                      int PR, int inc, pfn mf, pbfn mb, pfn af, pfn ab)\n"
+    "                      int PR, int inc, pfn mf, pbfn mb, pfn af, pfn ab, int store)\n"
     "{\n"
     "    int OH = (H + PT + PB - KH) / SH + 1, OW = (W + PL + PR - KW) / SW + 1, bad = 0;\n"
     "    if (OH < 1 || OW < 1) return 0;\n"
@@ -115,6 +122,7 @@ static const char checker[] =
     "            dxar[(nc * H + ih) * W + iw] += dy[o] / div;\n"
     "        }\n"
     "    }\n"
+    "    for (size_t i = 0; i < nx && store; i++) dx[i] = dxa[i] = 9.0f; /* written whole */\n"
     "    mf(x, y); mb(x, dy, dx); af(x, ya); ab(dy, dxa);\n"
     "    bad |= close_(y, yr, ny, \"maxpool y\", id) | close_(dx, dxr, nx, \"maxpool dx\", id);\n"
     "    bad |= close_(ya, yar, ny, \"avgpool y\", id) | close_(dxa, dxar, nx, \"avgpool dx\", id);\n"
@@ -135,8 +143,10 @@ START_TEST(conv_kernels_match_naive_loops)
     snprintf(path, sizeof path, "%s/t.m4", dir);
     f = fopen(path, "w");
     ck_assert(f);
+    /* the batch groups run on two threads, as in the emitted programs */
     fprintf(f, "m4_changequote(<<<,>>>)m4_dnl\nm4_include(<<<common.m4>>>)m4_dnl\nm4_include(<<<conv.m4>>>)m4_dnl\n"
-               "#include <math.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n");
+               "#include <math.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n"
+               "#define SNN_PAR_FOR _Pragma(\"omp parallel for schedule(static)\")\n");
     int n = (int)(sizeof geometries / sizeof geometries[0]);
     for (int i = 0; i < n; i++) {
         const int *g = geometries[i];
@@ -153,10 +163,18 @@ START_TEST(conv_kernels_match_naive_loops)
         fprintf(f, "SNN_CONV_FORWARD(f%d, %s, %d, %d, %d)m4_dnl\n", i, geo, g[13], nbm, g[14]);
         fprintf(f, "SNN_CONV_BACKWARD(b%d, %s, %d, %d, %d, %d, %d, %d)m4_dnl\n", i, geo, g[15], g[16], g[17], nbm,
                 nbx, g[14]);
-        fprintf(f, "SNN_MAXPOOL_FORWARD(mf%d, %s)m4_dnl\nSNN_MAXPOOL_BACKWARD(mb%d, %s)m4_dnl\n", i, pool, i, pool);
-        fprintf(f, "SNN_AVGPOOL_FORWARD(af%d, %s, %d)m4_dnl\nSNN_AVGPOOL_BACKWARD(ab%d, %s, %d)m4_dnl\n", i, pool,
-                g[13], i, pool, g[13]);
+        /* the form that stores dx instead of adding to it */
+        fprintf(f, "SNN_CONV_BACKWARD(s%d, %s, %d, 0, 0, %d, %d, %d)m4_dnl\n", i, geo, g[15] ? 2 : 0, nbm, nbx,
+                g[14]);
+        fprintf(f, "SNN_MAXPOOL_FORWARD(mf%d, %s)m4_dnl\nSNN_MAXPOOL_BACKWARD(mb%d, %s, 0)m4_dnl\n", i, pool, i,
+                pool);
+        fprintf(f, "SNN_AVGPOOL_FORWARD(af%d, %s, %d)m4_dnl\nSNN_AVGPOOL_BACKWARD(ab%d, %s, %d, 0)m4_dnl\n", i,
+                pool, g[13], i, pool, g[13]);
     }
+    fprintf(f, "SNN_MAXPOOL_FORWARD(mft, 2, 3, 8, 6, 2, 3, 2, 3, 0, 0, 0, 0)m4_dnl\n"
+               "SNN_MAXPOOL_BACKWARD(mbt, 2, 3, 8, 6, 2, 3, 2, 3, 0, 0, 0, 0, 1)m4_dnl\n"
+               "SNN_AVGPOOL_FORWARD(aft, 2, 3, 8, 6, 2, 3, 2, 3, 0, 0, 0, 0, 1)m4_dnl\n"
+               "SNN_AVGPOOL_BACKWARD(abt, 2, 3, 8, 6, 2, 3, 2, 3, 0, 0, 0, 0, 1, 1)m4_dnl\n");
     fprintf(f, "#include \"ref.h\"\nint main(void)\n{\n    int bad = 0;\n");
     for (int i = 0; i < n; i++) {
         const int *g = geometries[i];
@@ -165,21 +183,23 @@ START_TEST(conv_kernels_match_naive_loops)
             fprintf(f, ", %d", g[k]);
         int pt = g[9] < g[5] ? g[9] : g[5] - 1, pl = g[10] < g[6] ? g[10] : g[6] - 1;
         int pb = g[11] < g[5] ? g[11] : g[5] - 1, pr = g[12] < g[6] ? g[12] : g[6] - 1;
-        fprintf(f, ", f%d, b%d);\n    bad += check_pool(%d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, "
-                   "mf%d, mb%d, af%d, ab%d);\n", i, i, i, g[0], g[1], g[2] + 2, g[3] + 2, g[5], g[6], g[7], g[8],
-                pt, pl, pb, pr, g[13], i, i, i, i);
+        fprintf(f, ", f%d, b%d, s%d);\n    bad += check_pool(%d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, "
+                   "mf%d, mb%d, af%d, ab%d, 0);\n", i, i, i, i, g[0], g[1], g[2] + 2, g[3] + 2, g[5], g[6], g[7],
+                g[8], pt, pl, pb, pr, g[13], i, i, i, i);
     }
+    /* windows that tile the input: the forms that store dx */
+    fprintf(f, "    bad += check_pool(%d, 2, 3, 8, 6, 2, 3, 2, 3, 0, 0, 0, 0, 1, mft, mbt, aft, abt, 1);\n", n);
     fprintf(f, "    return bad != 0;\n}\n");
     fclose(f);
     const char *cc = getenv("CC");
     snprintf(cmd, sizeof cmd,
              "cd %s && %s -P -I %s t.m4 > t.c && %s -std=c99 -O1 -Wall -Wextra -Werror -Wno-unknown-pragmas "
-             "-o t t.c -lm && ./t",
+             "-fopenmp -o t t.c -lm && OMP_NUM_THREADS=2 ./t",
              dir, SNNC_M4, test_srcpath("templates"), cc && *cc ? cc : "cc");
     int rc = system(cmd);
+    ck_assert_msg(rc == 0, "conv.m4 kernels differ from the naive loops (see above; the test is in %s)", dir);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     ck_assert_int_eq(system(cmd), 0);
-    ck_assert_msg(rc == 0, "conv.m4 kernels differ from the naive loops (see above)");
 }
 END_TEST
 
