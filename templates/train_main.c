@@ -54,7 +54,7 @@ static float pixel[256]; /* byte -> value / 255 */
 
 enum {
     OPT_DATA_DIR, OPT_TRAIN_IMAGES, OPT_TRAIN_LABELS, OPT_TEST_IMAGES, OPT_TEST_LABELS,
-    OPT_FORMAT, OPT_TRAIN_FILES, OPT_TEST_FILES, OPT_EPOCHS, OPT_LR, OPT_SEED, OPT_TRAIN_LIMIT,
+    OPT_FORMAT, OPT_TRAIN_FILES, OPT_TEST_FILES, OPT_EPOCHS, OPT_LR, OPT_LR_SCHEDULE, OPT_SEED, OPT_TRAIN_LIMIT,
     OPT_TEST_LIMIT, OPT_OUT, OPT_RESUME, OPT_METRICS, OPT_RASTER, OPT_PREDICTIONS, OPT_HELP
 };
 
@@ -69,6 +69,7 @@ static const struct option_def option_defs[] = {
     {"test-labels", 1, OPT_TEST_LABELS}, {"format", 1, OPT_FORMAT},
     {"train-files", 1, OPT_TRAIN_FILES}, {"test-files", 1, OPT_TEST_FILES},
     {"epochs", 1, OPT_EPOCHS},           {"lr", 1, OPT_LR},
+    {"lr-schedule", 1, OPT_LR_SCHEDULE},
     {"seed", 1, OPT_SEED},               {"train-limit", 1, OPT_TRAIN_LIMIT},
     {"test-limit", 1, OPT_TEST_LIMIT},   {"out", 1, OPT_OUT},
     {"resume", 1, OPT_RESUME},           {"metrics", 1, OPT_METRICS},
@@ -79,7 +80,8 @@ static const struct option_def option_defs[] = {
 struct options {
     const char *data_dir, *train_images, *train_labels, *test_images, *test_labels;
     const char *train_files, *test_files, *out, *resume, *metrics, *raster, *predictions;
-    int cifar, seed_given;
+    int cifar, seed_given, cosine;
+    long cosine_epochs; /* of the cosine schedule; 0: --epochs */
     long epochs, train_limit, test_limit;
     double lr;
     uint64_t seed;
@@ -109,6 +111,10 @@ static void usage(FILE *f, const char *argv0)
             "      --epochs=N            total number of epochs (a resumed run counts the\n"
             "                            epochs already done)\n"
             "      --lr=X                learning rate\n"
+            "      --lr-schedule=S       constant (default), or cosine[:N]: the rate falls\n"
+            "                            from X to 0 over N epochs (default --epochs), as\n"
+            "                            PyTorch's CosineAnnealingLR stepped every batch;\n"
+            "                            resume with the same N\n"
             "      --seed=N              seed of initialization and shuffling\n"
             "      --resume=CKPT         continue from CKPT (a model.onnx written by this\n"
             "                            trainer) and CKPT.state, at the next epoch\n"
@@ -249,6 +255,19 @@ static int parse_options(int argc, char **argv, struct options *o)
                 return usage_error("--lr is '%s'; expected a positive number", v);
             break;
         }
+        case OPT_LR_SCHEDULE:
+            o->cosine = !strncmp(v, "cosine", 6);
+            o->cosine_epochs = 0;
+            if (o->cosine && v[6] == ':') {
+                char *end;
+                errno = 0;
+                o->cosine_epochs = strtol(v + 7, &end, 10);
+                if (end == v + 7 || *end || errno || o->cosine_epochs < 1)
+                    return usage_error("--lr-schedule is '%s'; expected cosine:N with N epochs, N >= 1", v);
+            } else if (strcmp(v, "constant") && strcmp(v, "cosine")) {
+                return usage_error("--lr-schedule is '%s'; expected constant, cosine or cosine:N", v);
+            }
+            break;
         case OPT_HELP:
             usage(stdout, argv[0]);
             exit(0);
@@ -825,6 +844,21 @@ static int open_outputs(struct run *r)
     return 0;
 }
 
+/* The learning rate of batch b of an epoch: the same at every step, or
+ * PyTorch's CosineAnnealingLR (eta_min 0) over all the run's steps, as a
+ * function of the step alone so that a resumed run continues it. */
+static double step_lr(const struct run *r, long epoch, size_t b)
+{
+    if (!r->o.cosine)
+        return r->o.lr;
+    const long epochs = r->o.cosine_epochs ? r->o.cosine_epochs : r->o.epochs;
+    const double total = (double)epochs * (double)r->batches;
+    const double step = (double)(epoch - 1) * (double)r->batches + (double)b;
+    if (step >= total)
+        return 0.0; /* past the horizon: PyTorch would climb again; stay at the end */
+    return 0.5 * r->o.lr * (1.0 + cos(3.14159265358979323846 * step / total));
+}
+
 /* One pass over the shuffled training set: forward, backward, step. */
 static int train_epoch(struct run *r, long epoch, double *loss_mean, long *correct)
 {
@@ -859,7 +893,7 @@ static int train_epoch(struct run *r, long epoch, double *loss_mean, long *corre
             for (int k = 0; k < BATCH; k++)
                 *correct += out_pred->i64[k] == in_y->i64[k];
         SNN_API(backward)();
-        SNN_API(optimizer_step)(r->o.lr);
+        SNN_API(optimizer_step)(step_lr(r, epoch, b));
         /* a loss of spike counts stays finite when the weights are not */
         for (int i = 0; i < SNN_CONST(NUM_PARAMS); i++) {
             const TENSOR *t = &SNN_API(params)[i];
@@ -957,9 +991,9 @@ int main(int argc, char **argv)
         if (r.o.resume)
             printf("resuming %s at epoch %ld/%ld (%ld optimizer steps)\n", r.o.resume, r.done + 1,
                    r.o.epochs, SNN_API(optimizer_steps)());
-        printf("training on %zu samples (%zu batches of %d), testing on %zu; T = %d, lr %g, "
+        printf("training on %zu samples (%zu batches of %d), testing on %zu; T = %d, lr %g%s, "
                "seed %llu\n", r.batches * BATCH, r.batches, BATCH, r.n_test, SNN_CONST(T), r.o.lr,
-               (unsigned long long)r.o.seed);
+               r.o.cosine ? " (cosine schedule)" : "", (unsigned long long)r.o.seed);
         fflush(stdout);
         for (long epoch = r.done + 1; epoch <= r.o.epochs; epoch++) {
             double t0 = snnrt_now(), loss = 0;

@@ -3,7 +3,8 @@
 #
 # On a small synthetic IDX set: 2 epochs in one run, and 1 epoch then
 # --resume for the second, must end with byte-identical model.onnx and
-# model.onnx.state. A damaged state, and a state next to a checkpoint it
+# model.onnx.state, with a constant rate and with the cosine schedule. A
+# damaged state, and a state next to a checkpoint it
 # was not written with, must be refused with a message naming it.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/programs/common.sh"
 
@@ -25,6 +26,20 @@ cmp "$tmp/a/model.onnx" "$tmp/b/model.onnx" || die "resumed weights differ from 
 cmp "$tmp/a/model.onnx.state" "$tmp/b/model.onnx.state" || die "resumed optimizer state differs"
 [ "$(cut -d, -f1 "$tmp/b/metrics.csv" | tr '\n' ' ')" = "epoch 1 2 " ] ||
     die "the resumed run did not append to metrics.csv"
+
+# the cosine schedule is a function of the step: it resumes exactly too,
+# and it changes the weights (the rate is not the constant one)
+run --epochs 2 --lr-schedule=cosine --out "$tmp/ca" >"$tmp/ca.log" || die "a cosine run failed"
+grep -q 'cosine schedule' "$tmp/ca.log" || die "the cosine run does not say its schedule"
+run --epochs 1 --lr-schedule=cosine:2 --out "$tmp/cb" >/dev/null || die "the first cosine epoch failed"
+run --epochs 2 --lr-schedule=cosine --out "$tmp/cb" --resume "$tmp/cb/model.onnx" >/dev/null ||
+    die "resuming the cosine run failed"
+cmp "$tmp/ca/model.onnx" "$tmp/cb/model.onnx" || die "a resumed cosine run differs from an uninterrupted one"
+cmp -s "$tmp/ca/model.onnx" "$tmp/a/model.onnx" && die "the cosine schedule left the weights of a constant rate"
+run --lr-schedule=linear --out "$tmp/c" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "expected constant, cosine or cosine:N" "$tmp/err" || die "an unknown schedule was not refused"
+run --lr-schedule=cosine:0 --out "$tmp/c" >/dev/null 2>&1
+[ $? -eq 2 ] || die "a cosine schedule of 0 epochs was not refused"
 
 # refused WORDS OPTION...: the trainer exits 1 with a message holding WORDS.
 refused() {
