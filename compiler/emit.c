@@ -578,8 +578,9 @@ static void emit_header(struct emitter *e, FILE *f)
 /* Threads in the emitted C: the parallel loops, and the choice of how many
  * threads run each pass. */
 static const char *const team_tuner =
-    "/* Threads split a kernel's outputs, never its sums: results do not depend\n"
-    " * on their number, so it may change from one pass to the next. Each pass\n"
+    "/* Threads split a kernel's outputs, never its sums (a sum over the batch\n"
+    " * is cut into fixed groups, added in order): results do not depend on\n"
+    " * their number, so it may change from one pass to the next. Each pass\n"
     " * times itself, and the team that ran it fastest lately runs the next:\n"
     " * all threads (OMP_NUM_THREADS), or one when other programs hold the\n"
     " * cores and threads would wait for each other. The other choice is tried\n"

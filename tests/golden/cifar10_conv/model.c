@@ -15,8 +15,9 @@
 #else
 #define SNN_SIMD_SUM
 #endif
-/* Threads split a kernel's outputs, never its sums: results do not depend
- * on their number, so it may change from one pass to the next. Each pass
+/* Threads split a kernel's outputs, never its sums (a sum over the batch
+ * is cut into fixed groups, added in order): results do not depend on
+ * their number, so it may change from one pass to the next. Each pass
  * times itself, and the team that ran it fastest lately runs the next:
  * all threads (OMP_NUM_THREADS), or one when other programs hold the
  * cores and threads would wait for each other. The other choice is tried
@@ -617,6 +618,13 @@ typedef float snn_v8 __attribute__((vector_size(32)));
 #else
 #define SNN_V8_MADD(a, v, t) ((a) += (v) * (t))
 #endif
+/* The batch is cut into this many fixed groups of consecutive samples,
+ * the units the threads share out. Each group owns its scratch and its
+ * partial weight gradient; the partials are added in group order, so the
+ * result depends on this number, never on how many threads ran. */
+#ifndef SNN_CONV_GROUPS
+#define SNN_CONV_GROUPS 4
+#endif
 
 static void k0_conv1_forward(const float *restrict x, const float *restrict w, const float *restrict b,
     float *restrict y)
@@ -627,13 +635,14 @@ static void k0_conv1_forward(const float *restrict x, const float *restrict w, c
         OH = (HP - KH) / SH + 1, OW = (WP - KW) / SW + 1, KK = KH * KW
     };
     enum { NB = 4, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
+    enum { G = N < SNN_CONV_GROUPS ? N : SNN_CONV_GROUPS };
     /* [c][kh][kw][m], m padded with 0; the slack keeps every list entry's
      * pointer (its tap column not yet chosen) inside the array */
     static float wt[C * KK * MP + (W + 1) * MP] __attribute__((aligned(64)));
     static float bp[MP] __attribute__((aligned(64)));  /* the bias, padded */
-    static int colstart[H * (W + 1)];        /* per row and column: first entry */
-    static const float *in_row[H * W * C];   /* per nonzero input: wt + c, column iw + PL */
-    static float in_val[H * W * C];          /* and its value */
+    static int colstart_g[G][H * (W + 1)];        /* per row and column: first entry */
+    static const float *in_row_g[G][H * W * C];   /* per nonzero input: wt + c, column iw + PL */
+    static float in_val_g[G][H * W * C];          /* and its value */
     (void)b;
     for (int m = 0; m < M; m++) {
         bp[m] = b[m];
@@ -641,61 +650,66 @@ static void k0_conv1_forward(const float *restrict x, const float *restrict w, c
             for (int k = 0; k < KK; k++)
                 wt[(c * KK + k) * MP + m] = w[(m * C + c) * KK + k];
     }
-    for (int n = 0; n < N; n++) {
-        const float *restrict xn = x + (size_t)n * (C * H * W);
-        float *restrict yn = y + (size_t)n * (M * OH * OW);
-        for (int ih = 0; ih < H; ih++) {
-            int k = ih * (W * C);
-            for (int iw = 0; iw < W; iw++) {
-                colstart[ih * (W + 1) + iw] = k;
-                for (int c = 0; c < C; c++) {
-                    const float v = xn[(c * H + ih) * W + iw];
-                    in_row[k] = wt + (c * KK + iw + PL) * MP;
-                    in_val[k] = v;
-                    k += v != 0.0f;
+    SNN_PAR_FOR
+    for (int g = 0; g < G; g++)
+        for (int n = g * N / G; n < (g + 1) * N / G; n++) {
+            int *restrict colstart = colstart_g[g];
+            const float **restrict in_row = in_row_g[g];
+            float *restrict in_val = in_val_g[g];
+            const float *restrict xn = x + (size_t)n * (C * H * W);
+            float *restrict yn = y + (size_t)n * (M * OH * OW);
+            for (int ih = 0; ih < H; ih++) {
+                int k = ih * (W * C);
+                for (int iw = 0; iw < W; iw++) {
+                    colstart[ih * (W + 1) + iw] = k;
+                    for (int c = 0; c < C; c++) {
+                        const float v = xn[(c * H + ih) * W + iw];
+                        in_row[k] = wt + (c * KK + iw + PL) * MP;
+                        in_val[k] = v;
+                        k += v != 0.0f;
+                    }
                 }
+                colstart[ih * (W + 1) + W] = k;
             }
-            colstart[ih * (W + 1) + W] = k;
-        }
-        for (int oh = 0; oh < OH; oh++) {
-            for (int ow = 0; ow < OW; ow++) {
-                const int w0 = ow * SW - PL;
-                const int c0 = w0 < 0 ? 0 : w0, c1 = w0 + KW > W ? W : w0 + KW;
-                float *restrict yo = yn + oh * OW + ow;
-                for (int jb = 0; jb < MP; jb += MB) {
-                    snn_v8 a[NB];
-                    SNN_CONV_UNROLL
-                    for (int u = 0; u < NB; u++)
-                        SNN_V8_LOAD(a[u], bp + jb + 8 * u);
-                    for (int kh = 0; kh < KH; kh++) {
-                        const int ih = oh * SH + kh - PT;
-                        if (ih < 0 || ih >= H)
-                            continue;
-                        /* entry (c, iw) is tap kw = iw + PL - ow*SW: row c*KK + kh*KW + kw */
-                        const int shift = (kh * KW - ow * SW) * MP + jb;
-                        const int e1 = colstart[ih * (W + 1) + c1];
-                        for (int e = colstart[ih * (W + 1) + c0]; e < e1; e++) {
-                            const float v = in_val[e];
-                            const float *restrict r = in_row[e] + shift;
-                            SNN_CONV_UNROLL
-                            for (int u = 0; u < NB; u++) {
-                                snn_v8 t;
-                                SNN_V8_LOAD(t, r + 8 * u);
-                                SNN_V8_MADD(a[u], v, t);
+            for (int oh = 0; oh < OH; oh++) {
+                for (int ow = 0; ow < OW; ow++) {
+                    const int w0 = ow * SW - PL;
+                    const int c0 = w0 < 0 ? 0 : w0, c1 = w0 + KW > W ? W : w0 + KW;
+                    float *restrict yo = yn + oh * OW + ow;
+                    for (int jb = 0; jb < MP; jb += MB) {
+                        snn_v8 a[NB];
+                        SNN_CONV_UNROLL
+                        for (int u = 0; u < NB; u++)
+                            SNN_V8_LOAD(a[u], bp + jb + 8 * u);
+                        for (int kh = 0; kh < KH; kh++) {
+                            const int ih = oh * SH + kh - PT;
+                            if (ih < 0 || ih >= H)
+                                continue;
+                            /* entry (c, iw) is tap kw = iw + PL - ow*SW: row c*KK + kh*KW + kw */
+                            const int shift = (kh * KW - ow * SW) * MP + jb;
+                            const int e1 = colstart[ih * (W + 1) + c1];
+                            for (int e = colstart[ih * (W + 1) + c0]; e < e1; e++) {
+                                const float v = in_val[e];
+                                const float *restrict r = in_row[e] + shift;
+                                SNN_CONV_UNROLL
+                                for (int u = 0; u < NB; u++) {
+                                    snn_v8 t;
+                                    SNN_V8_LOAD(t, r + 8 * u);
+                                    SNN_V8_MADD(a[u], v, t);
+                                }
                             }
                         }
-                    }
-                    SNN_CONV_UNROLL
-                    for (int u = 0; u < NB; u++) {
                         SNN_CONV_UNROLL
-                        for (int l = 0; l < 8; l++)
-                            if (jb + 8 * u + l < M)
-                                yo[(jb + 8 * u + l) * (OH * OW)] = a[u][l];
+                        for (int u = 0; u < NB; u++) {
+                            SNN_CONV_UNROLL
+                            for (int l = 0; l < 8; l++)
+                                if (jb + 8 * u + l < M)
+                                    yo[(jb + 8 * u + l) * (OH * OW)] = a[u][l];
+                        }
                     }
                 }
             }
         }
-    }
 }
 
 #if defined(_OPENMP) || defined(SNN_OPENMP_SIMD)
@@ -712,6 +726,7 @@ static void k1_pool1_forward(const float *restrict x, float *restrict y)
         PADDED = (0 | 0 | 0 | 0) != 0
     };
     if (!PADDED) { /* constant windows: vectorized over the output row */
+        SNN_PAR_FOR
         for (int r = 0; r < NC * OH; r++) {
             const float *restrict xr = x + (r / OH) * (H * W) + (r % OH) * SH * W;
             float *restrict yr = y + r * OW;
@@ -730,6 +745,7 @@ static void k1_pool1_forward(const float *restrict x, float *restrict y)
         }
         return;
     }
+    SNN_PAR_FOR
     for (int nc = 0; nc < NC; nc++) {
         for (int oh = 0; oh < OH; oh++) {
             const int h0 = oh * SH - PT;
@@ -803,13 +819,14 @@ static void k3_conv2_forward(const float *restrict x, const float *restrict w, c
         OH = (HP - KH) / SH + 1, OW = (WP - KW) / SW + 1, KK = KH * KW
     };
     enum { NB = 8, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
+    enum { G = N < SNN_CONV_GROUPS ? N : SNN_CONV_GROUPS };
     /* [c][kh][kw][m], m padded with 0; the slack keeps every list entry's
      * pointer (its tap column not yet chosen) inside the array */
     static float wt[C * KK * MP + (W + 1) * MP] __attribute__((aligned(64)));
     static float bp[MP] __attribute__((aligned(64)));  /* the bias, padded */
-    static int colstart[H * (W + 1)];        /* per row and column: first entry */
-    static const float *in_row[H * W * C];   /* per nonzero input: wt + c, column iw + PL */
-    static float in_val[H * W * C];          /* and its value */
+    static int colstart_g[G][H * (W + 1)];        /* per row and column: first entry */
+    static const float *in_row_g[G][H * W * C];   /* per nonzero input: wt + c, column iw + PL */
+    static float in_val_g[G][H * W * C];          /* and its value */
     (void)b;
     for (int m = 0; m < M; m++) {
         bp[m] = b[m];
@@ -817,63 +834,68 @@ static void k3_conv2_forward(const float *restrict x, const float *restrict w, c
             for (int k = 0; k < KK; k++)
                 wt[(c * KK + k) * MP + m] = w[(m * C + c) * KK + k];
     }
-    for (int n = 0; n < N; n++) {
-        const float *restrict xn = x + (size_t)n * (C * H * W);
-        float *restrict yn = y + (size_t)n * (M * OH * OW);
-        for (int ih = 0; ih < H; ih++) {
-            int k = ih * (W * C);
-            for (int iw = 0; iw < W; iw++) {
-                colstart[ih * (W + 1) + iw] = k;
-                for (int c = 0; c < C; c++) {
-                    const float v = xn[(c * H + ih) * W + iw];
-                    if (v != 0.0f) { /* spikes are mostly zero */
-                        in_row[k] = wt + (c * KK + iw + PL) * MP;
-                        in_val[k] = v;
-                        k++;
-                    }
-                }
-            }
-            colstart[ih * (W + 1) + W] = k;
-        }
-        for (int oh = 0; oh < OH; oh++) {
-            for (int ow = 0; ow < OW; ow++) {
-                const int w0 = ow * SW - PL;
-                const int c0 = w0 < 0 ? 0 : w0, c1 = w0 + KW > W ? W : w0 + KW;
-                float *restrict yo = yn + oh * OW + ow;
-                for (int jb = 0; jb < MP; jb += MB) {
-                    snn_v8 a[NB];
-                    SNN_CONV_UNROLL
-                    for (int u = 0; u < NB; u++)
-                        SNN_V8_LOAD(a[u], bp + jb + 8 * u);
-                    for (int kh = 0; kh < KH; kh++) {
-                        const int ih = oh * SH + kh - PT;
-                        if (ih < 0 || ih >= H)
-                            continue;
-                        /* entry (c, iw) is tap kw = iw + PL - ow*SW: row c*KK + kh*KW + kw */
-                        const int shift = (kh * KW - ow * SW) * MP + jb;
-                        const int e1 = colstart[ih * (W + 1) + c1];
-                        for (int e = colstart[ih * (W + 1) + c0]; e < e1; e++) {
-                            const float v = in_val[e];
-                            const float *restrict r = in_row[e] + shift;
-                            SNN_CONV_UNROLL
-                            for (int u = 0; u < NB; u++) {
-                                snn_v8 t;
-                                SNN_V8_LOAD(t, r + 8 * u);
-                                SNN_V8_MADD(a[u], v, t);
-                            }
+    SNN_PAR_FOR
+    for (int g = 0; g < G; g++)
+        for (int n = g * N / G; n < (g + 1) * N / G; n++) {
+            int *restrict colstart = colstart_g[g];
+            const float **restrict in_row = in_row_g[g];
+            float *restrict in_val = in_val_g[g];
+            const float *restrict xn = x + (size_t)n * (C * H * W);
+            float *restrict yn = y + (size_t)n * (M * OH * OW);
+            for (int ih = 0; ih < H; ih++) {
+                int k = ih * (W * C);
+                for (int iw = 0; iw < W; iw++) {
+                    colstart[ih * (W + 1) + iw] = k;
+                    for (int c = 0; c < C; c++) {
+                        const float v = xn[(c * H + ih) * W + iw];
+                        if (v != 0.0f) { /* spikes are mostly zero */
+                            in_row[k] = wt + (c * KK + iw + PL) * MP;
+                            in_val[k] = v;
+                            k++;
                         }
                     }
-                    SNN_CONV_UNROLL
-                    for (int u = 0; u < NB; u++) {
+                }
+                colstart[ih * (W + 1) + W] = k;
+            }
+            for (int oh = 0; oh < OH; oh++) {
+                for (int ow = 0; ow < OW; ow++) {
+                    const int w0 = ow * SW - PL;
+                    const int c0 = w0 < 0 ? 0 : w0, c1 = w0 + KW > W ? W : w0 + KW;
+                    float *restrict yo = yn + oh * OW + ow;
+                    for (int jb = 0; jb < MP; jb += MB) {
+                        snn_v8 a[NB];
                         SNN_CONV_UNROLL
-                        for (int l = 0; l < 8; l++)
-                            if (jb + 8 * u + l < M)
-                                yo[(jb + 8 * u + l) * (OH * OW)] = a[u][l];
+                        for (int u = 0; u < NB; u++)
+                            SNN_V8_LOAD(a[u], bp + jb + 8 * u);
+                        for (int kh = 0; kh < KH; kh++) {
+                            const int ih = oh * SH + kh - PT;
+                            if (ih < 0 || ih >= H)
+                                continue;
+                            /* entry (c, iw) is tap kw = iw + PL - ow*SW: row c*KK + kh*KW + kw */
+                            const int shift = (kh * KW - ow * SW) * MP + jb;
+                            const int e1 = colstart[ih * (W + 1) + c1];
+                            for (int e = colstart[ih * (W + 1) + c0]; e < e1; e++) {
+                                const float v = in_val[e];
+                                const float *restrict r = in_row[e] + shift;
+                                SNN_CONV_UNROLL
+                                for (int u = 0; u < NB; u++) {
+                                    snn_v8 t;
+                                    SNN_V8_LOAD(t, r + 8 * u);
+                                    SNN_V8_MADD(a[u], v, t);
+                                }
+                            }
+                        }
+                        SNN_CONV_UNROLL
+                        for (int u = 0; u < NB; u++) {
+                            SNN_CONV_UNROLL
+                            for (int l = 0; l < 8; l++)
+                                if (jb + 8 * u + l < M)
+                                    yo[(jb + 8 * u + l) * (OH * OW)] = a[u][l];
+                        }
                     }
                 }
             }
         }
-    }
 }
 
 static void k4_pool2_forward(const float *restrict x, float *restrict y)
@@ -884,6 +906,7 @@ static void k4_pool2_forward(const float *restrict x, float *restrict y)
         PADDED = (0 | 0 | 0 | 0) != 0
     };
     if (!PADDED) { /* constant windows: vectorized over the output row */
+        SNN_PAR_FOR
         for (int r = 0; r < NC * OH; r++) {
             const float *restrict xr = x + (r / OH) * (H * W) + (r % OH) * SH * W;
             float *restrict yr = y + r * OW;
@@ -902,6 +925,7 @@ static void k4_pool2_forward(const float *restrict x, float *restrict y)
         }
         return;
     }
+    SNN_PAR_FOR
     for (int nc = 0; nc < NC; nc++) {
         for (int oh = 0; oh < OH; oh++) {
             const int h0 = oh * SH - PT;
@@ -1316,29 +1340,33 @@ static void k4_pool2_backward(const float *restrict x, const float *restrict dy,
         PADDED = (0 | 0 | 0 | 0) != 0
     };
     if (!PADDED) { /* constant windows: the arg-max vectorized over the output row */
-        for (int r = 0; r < NC * OH; r++) {
-            const int r0 = (r / OH) * (H * W) + (r % OH) * SH * W;
-            const float *restrict xr = x + r0;
-            int ats[OW];
-            SNN_POOL_SIMD
-            for (int ow = 0; ow < OW; ow++) {
-                int at = ow * SW, nat = -1;
-                float best = xr[at];
-                for (int kh = 0; kh < KH; kh++)
-                    for (int kw = 0; kw < KW; kw++) {
-                        const int i = kh * W + ow * SW + kw;
-                        const float v = xr[i];
-                        at = v > best ? i : at;
-                        best = v > best ? v : best;
-                        nat = v != v ? i : nat;
-                    }
-                ats[ow] = nat >= 0 ? nat : at;
+        SNN_PAR_FOR
+        for (int nc = 0; nc < NC; nc++)
+            for (int oh = 0; oh < OH; oh++) {
+                const int r = nc * OH + oh, r0 = nc * (H * W) + oh * SH * W;
+                const float *restrict xr = x + r0;
+                int ats[OW];
+                SNN_POOL_SIMD
+                for (int ow = 0; ow < OW; ow++) {
+                    int at = ow * SW, nat = -1;
+                    float best = xr[at];
+                    for (int kh = 0; kh < KH; kh++)
+                        for (int kw = 0; kw < KW; kw++) {
+                            const int i = kh * W + ow * SW + kw;
+                            const float v = xr[i];
+                            at = v > best ? i : at;
+                            best = v > best ? v : best;
+                            nat = v != v ? i : nat;
+                        }
+                    ats[ow] = nat >= 0 ? nat : at;
+                }
+                memset(dx + r0, 0, KH * W * sizeof(float));
+                for (int ow = 0; ow < OW; ow++)
+                    dx[r0 + ats[ow]] += dy[r * OW + ow];
             }
-            for (int ow = 0; ow < OW; ow++)
-                dx[r0 + ats[ow]] += dy[r * OW + ow];
-        }
         return;
     }
+    SNN_PAR_FOR
     for (int nc = 0; nc < NC; nc++) {
         for (int oh = 0; oh < OH; oh++) {
             const int h0 = oh * SH - PT;
@@ -1375,11 +1403,12 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict w, 
     enum { NB = 8, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
     enum { NBX = 6, RB = 8 * NBX, RW = (KW * C + RB - 1) / RB * RB };
     enum { R = HP + KH - 1, S = WP + KW - 1 };
+    enum { G = N < SNN_CONV_GROUPS ? N : SNN_CONV_GROUPS };
     (void)x; (void)w; (void)dx; (void)dw; (void)db;
     static float wt2[M * KH * RW] __attribute__((aligned(64)));  /* [m][kh][kw c], padded with 0 */
-    static float dxp[HP * WP * C + RW] __attribute__((aligned(64)));  /* padded [h][w][c] */
-    static const float *bx_row[M];
-    static float bx_val[M];
+    static float dxp_g[G][HP * WP * C + RW] __attribute__((aligned(64)));  /* padded [h][w][c] */
+    static const float *bx_row_g[G][M];
+    static float bx_val_g[G][M];
     for (int m = 0; m < M; m++)
         for (int c = 0; c < C; c++)
             for (int kh = 0; kh < KH; kh++)
@@ -1388,140 +1417,158 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict w, 
     /* dy channel-last, dy[n][m][oh][ow] at row oh*SH + KH-1, column
      * ow*SW + KW-1 (for dw a tap is then a fixed offset, and outputs out of
      * range read the zeros that are never written) */
-    static float dyd[R * S * MP] __attribute__((aligned(64)));
-    (void)dyd;
-    static float dwt[C * KK * MP] __attribute__((aligned(64)));  /* [c][kh][kw][m] */
-    static const float *bw_row[H * W];
-    static int bw_rowstart[H + 1];
-    static float bw_val[H * W];
-    memset(dwt, 0, sizeof dwt);
-    for (int n = 0; n < N; n++) {
-        const float *restrict dyn = dy + (size_t)n * (M * OH * OW);
-        (void)dyn;
-        for (int m = 0; m < M; m++) {
-            float s = 0.0f;
-            for (int p = 0; p < OH * OW; p++)
-                s += dyn[m * (OH * OW) + p];
-            db[m] += s;
-        }
-        for (int oh = 0; oh < OH; oh++)
-            for (int ow = 0; ow < OW; ow++) {
-                float *restrict d = dyd + ((oh * SH + KH - 1) * S + ow * SW + KW - 1) * MP;
-                for (int m = 0; m < M; m++)
-                    d[m] = dyn[(m * OH + oh) * OW + ow];
+    static float dyd_g[G][R * S * MP] __attribute__((aligned(64)));
+    (void)dyd_g;
+    static float dwt_g[G][C * KK * MP] __attribute__((aligned(64)));  /* [c][kh][kw][m] */
+    static const float *bw_row_g[G][H * W];
+    static int bw_rowstart_g[G][H + 1];
+    static float bw_val_g[G][H * W];
+    memset(dwt_g, 0, sizeof dwt_g);
+    static float db_g[G][M];
+    memset(db_g, 0, sizeof db_g);
+    SNN_PAR_FOR
+    for (int g = 0; g < G; g++)
+        for (int n = g * N / G; n < (g + 1) * N / G; n++) {
+            const float *restrict dyn = dy + (size_t)n * (M * OH * OW);
+            float *restrict dyd = dyd_g[g];
+            (void)dyn; (void)dyd;
+            for (int m = 0; m < M; m++) {
+                float s = 0.0f;
+                for (int p = 0; p < OH * OW; p++)
+                    s += dyn[m * (OH * OW) + p];
+                db_g[g][m] += s;
             }
-        const float *restrict xn = x + (size_t)n * (C * H * W);
-        for (int c = 0; c < C; c++) {
-            int cnt = 0;
-            for (int ih = 0; ih < H; ih++) {
-                bw_rowstart[ih] = cnt;
-                for (int iw = 0; iw < W; iw++) {
-                    const float v = xn[(c * H + ih) * W + iw];
-                    if (v != 0.0f) { /* spikes are mostly zero */
-                        bw_row[cnt] = dyd + ((ih + PT + KH - 1) * S + iw + PL + KW - 1) * MP;
-                        bw_val[cnt] = v;
-                        cnt++;
-                    }
+            for (int oh = 0; oh < OH; oh++)
+                for (int ow = 0; ow < OW; ow++) {
+                    float *restrict d = dyd + ((oh * SH + KH - 1) * S + ow * SW + KW - 1) * MP;
+                    for (int m = 0; m < M; m++)
+                        d[m] = dyn[(m * OH + oh) * OW + ow];
                 }
-            }
-            bw_rowstart[H] = cnt;
-            if (!cnt)
-                continue;
-            for (int kh = 0; kh < KH; kh++) {
-                /* only the input rows kernel row kh maps to an output row */
-                const int r0 = kh - PT, r1 = kh - PT + (OH - 1) * SH + 1;
-                const int e0 = bw_rowstart[r0 < 0 ? 0 : r0 > H ? H : r0];
-                const int e1 = bw_rowstart[r1 < 0 ? 0 : r1 > H ? H : r1];
-                if (e0 >= e1)
-                    continue;
-                const float *const *restrict bk_row = bw_row + e0;
-                const float *restrict bk_val = bw_val + e0;
-                for (int kw = 0; kw < KW; kw++)
-                    for (int jb = 0; jb < MP; jb += MB) {
-                        const int shift = jb - (kh * S + kw) * MP;
-                        float *restrict g = dwt + (c * KK + kh * KW + kw) * MP + jb;
-                {
-                    snn_v8 a[NB];
-                    SNN_CONV_UNROLL
-                    for (int u = 0; u < NB; u++)
-                        a[u] = (snn_v8){0};
-                    for (int q = 0; q < e1 - e0; q++) {
-                        const float v = bk_val[q];
-                        const float *restrict r = bk_row[q] + (shift);
-                        SNN_CONV_UNROLL
-                        for (int u = 0; u < NB; u++) {
-                            snn_v8 t;
-                            SNN_V8_LOAD(t, r + 8 * u);
-                            SNN_V8_MADD(a[u], v, t);
+            const float *restrict xn = x + (size_t)n * (C * H * W);
+            const float **restrict bw_row = bw_row_g[g];
+            int *restrict bw_rowstart = bw_rowstart_g[g];
+            float *restrict bw_val = bw_val_g[g];
+            for (int c = 0; c < C; c++) {
+                int cnt = 0;
+                for (int ih = 0; ih < H; ih++) {
+                    bw_rowstart[ih] = cnt;
+                    for (int iw = 0; iw < W; iw++) {
+                        const float v = xn[(c * H + ih) * W + iw];
+                        if (v != 0.0f) { /* spikes are mostly zero */
+                            bw_row[cnt] = dyd + ((ih + PT + KH - 1) * S + iw + PL + KW - 1) * MP;
+                            bw_val[cnt] = v;
+                            cnt++;
                         }
                     }
-                    SNN_CONV_UNROLL
-                    for (int u = 0; u < NB; u++) {
-                        snn_v8 t;
-                        SNN_V8_LOAD(t, g + 8 * u);
-                        t += a[u];
-                        SNN_V8_STORE(g + 8 * u, t);
-                    }
                 }
-                    }
-            }
-        }
-        float *restrict dxn = dx + (size_t)n * (C * H * W);
-        memset(dxp, 0, sizeof dxp);
-        for (int oh = 0; oh < OH; oh++) {
-            for (int ow = 0; ow < OW; ow++) {
-                const float *restrict gr = dyd + ((oh * SH + KH - 1) * S + ow * SW + KW - 1) * MP;
-                int nz = 0;
-                for (int m = 0; m < M; m++) {
-                    const float gy = gr[m];
-                    bx_row[nz] = wt2 + m * (KH * RW);
-                    bx_val[nz] = gy;
-                    nz += gy != 0.0f;
-                }
-                if (!nz)
+                bw_rowstart[H] = cnt;
+                if (!cnt)
                     continue;
-                for (int kh = 0; kh < KH; kh++)
-                    for (int jb = 0; jb < RW; jb += RB) {
-                        float *restrict d = dxp + ((oh * SH + kh) * WP + ow * SW) * C + jb;
-                        const int shift = kh * RW + jb;
-                {
-                    snn_v8 a[NBX];
-                    SNN_CONV_UNROLL
-                    for (int u = 0; u < NBX; u++)
-                        a[u] = (snn_v8){0};
-                    for (int q = 0; q < nz; q++) {
-                        const float v = bx_val[q];
-                        const float *restrict r = bx_row[q] + (shift);
-                        SNN_CONV_UNROLL
-                        for (int u = 0; u < NBX; u++) {
-                            snn_v8 t;
-                            SNN_V8_LOAD(t, r + 8 * u);
-                            SNN_V8_MADD(a[u], v, t);
+                for (int kh = 0; kh < KH; kh++) {
+                    /* only the input rows kernel row kh maps to an output row */
+                    const int r0 = kh - PT, r1 = kh - PT + (OH - 1) * SH + 1;
+                    const int e0 = bw_rowstart[r0 < 0 ? 0 : r0 > H ? H : r0];
+                    const int e1 = bw_rowstart[r1 < 0 ? 0 : r1 > H ? H : r1];
+                    if (e0 >= e1)
+                        continue;
+                    const float *const *restrict bk_row = bw_row + e0;
+                    const float *restrict bk_val = bw_val + e0;
+                    for (int kw = 0; kw < KW; kw++)
+                        for (int jb = 0; jb < MP; jb += MB) {
+                            const int shift = jb - (kh * S + kw) * MP;
+                            float *restrict gw = dwt_g[g] + (c * KK + kh * KW + kw) * MP + jb;
+                            snn_v8 a[NB];
+                            SNN_CONV_UNROLL
+                            for (int u = 0; u < NB; u++)
+                                a[u] = (snn_v8){0};
+                            for (int q = 0; q < e1 - e0; q++) {
+                                const float v = bk_val[q];
+                                const float *restrict r = bk_row[q] + (shift);
+                                SNN_CONV_UNROLL
+                                for (int u = 0; u < NB; u++) {
+                                    snn_v8 t;
+                                    SNN_V8_LOAD(t, r + 8 * u);
+                                    SNN_V8_MADD(a[u], v, t);
+                                }
+                            }
+                            SNN_CONV_UNROLL
+                            for (int u = 0; u < NB; u++) {
+                                snn_v8 t;
+                                SNN_V8_LOAD(t, gw + 8 * u);
+                                t += a[u];
+                                SNN_V8_STORE(gw + 8 * u, t);
+                            }
                         }
-                    }
-                    SNN_CONV_UNROLL
-                    for (int u = 0; u < NBX; u++) {
-                        snn_v8 t;
-                        SNN_V8_LOAD(t, d + 8 * u);
-                        t += a[u];
-                        SNN_V8_STORE(d + 8 * u, t);
-                    }
                 }
+            }
+            float *restrict dxn = dx + (size_t)n * (C * H * W);
+            float *restrict dxp = dxp_g[g];
+            const float **restrict bx_row = bx_row_g[g];
+            float *restrict bx_val = bx_val_g[g];
+            memset(dxp, 0, sizeof dxp_g[g]);
+            for (int oh = 0; oh < OH; oh++) {
+                for (int ow = 0; ow < OW; ow++) {
+                    const float *restrict gr = dyd + ((oh * SH + KH - 1) * S + ow * SW + KW - 1) * MP;
+                    int nz = 0;
+                    for (int m = 0; m < M; m++) {
+                        const float gy = gr[m];
+                        bx_row[nz] = wt2 + m * (KH * RW);
+                        bx_val[nz] = gy;
+                        nz += gy != 0.0f;
                     }
+                    if (!nz)
+                        continue;
+                    for (int kh = 0; kh < KH; kh++)
+                        for (int jb = 0; jb < RW; jb += RB) {
+                            float *restrict d = dxp + ((oh * SH + kh) * WP + ow * SW) * C + jb;
+                            const int shift = kh * RW + jb;
+                            snn_v8 a[NBX];
+                            SNN_CONV_UNROLL
+                            for (int u = 0; u < NBX; u++)
+                                a[u] = (snn_v8){0};
+                            for (int q = 0; q < nz; q++) {
+                                const float v = bx_val[q];
+                                const float *restrict r = bx_row[q] + (shift);
+                                SNN_CONV_UNROLL
+                                for (int u = 0; u < NBX; u++) {
+                                    snn_v8 t;
+                                    SNN_V8_LOAD(t, r + 8 * u);
+                                    SNN_V8_MADD(a[u], v, t);
+                                }
+                            }
+                            SNN_CONV_UNROLL
+                            for (int u = 0; u < NBX; u++) {
+                                snn_v8 t;
+                                SNN_V8_LOAD(t, d + 8 * u);
+                                t += a[u];
+                                SNN_V8_STORE(d + 8 * u, t);
+                            }
+                        }
+                }
             }
+            for (int c = 0; c < C; c++)
+                for (int ih = 0; ih < H; ih++) {
+                    const float *restrict s = dxp + ((ih + PT) * WP + PL) * C + c;
+                    float *restrict d = dxn + (c * H + ih) * W;
+                    for (int iw = 0; iw < W; iw++)
+                        d[iw] = s[iw * C];
+                }
         }
-        for (int c = 0; c < C; c++)
-            for (int ih = 0; ih < H; ih++) {
-                const float *restrict s = dxp + ((ih + PT) * WP + PL) * C + c;
-                float *restrict d = dxn + (c * H + ih) * W;
-                for (int iw = 0; iw < W; iw++)
-                    d[iw] += s[iw * C];
-            }
-    }
+    /* the groups' partial sums, added in group order */
     for (int m = 0; m < M; m++)
         for (int c = 0; c < C; c++)
-            for (int k = 0; k < KK; k++)
-                dw[(m * C + c) * KK + k] += dwt[(c * KK + k) * MP + m];
+            for (int k = 0; k < KK; k++) {
+                float s = dwt_g[0][(c * KK + k) * MP + m];
+                for (int g = 1; g < G; g++)
+                    s += dwt_g[g][(c * KK + k) * MP + m];
+                dw[(m * C + c) * KK + k] += s;
+            }
+    for (int m = 0; m < M; m++) {
+        float s = db_g[0][m];
+        for (int g = 1; g < G; g++)
+            s += db_g[g][m];
+        db[m] += s;
+    }
 }
 
 static SNN_NOINLINE void k2_lif1_backward_rows(int n0, int n1, int t, const float *restrict mem,
@@ -1575,29 +1622,33 @@ static void k1_pool1_backward(const float *restrict x, const float *restrict dy,
         PADDED = (0 | 0 | 0 | 0) != 0
     };
     if (!PADDED) { /* constant windows: the arg-max vectorized over the output row */
-        for (int r = 0; r < NC * OH; r++) {
-            const int r0 = (r / OH) * (H * W) + (r % OH) * SH * W;
-            const float *restrict xr = x + r0;
-            int ats[OW];
-            SNN_POOL_SIMD
-            for (int ow = 0; ow < OW; ow++) {
-                int at = ow * SW, nat = -1;
-                float best = xr[at];
-                for (int kh = 0; kh < KH; kh++)
-                    for (int kw = 0; kw < KW; kw++) {
-                        const int i = kh * W + ow * SW + kw;
-                        const float v = xr[i];
-                        at = v > best ? i : at;
-                        best = v > best ? v : best;
-                        nat = v != v ? i : nat;
-                    }
-                ats[ow] = nat >= 0 ? nat : at;
+        SNN_PAR_FOR
+        for (int nc = 0; nc < NC; nc++)
+            for (int oh = 0; oh < OH; oh++) {
+                const int r = nc * OH + oh, r0 = nc * (H * W) + oh * SH * W;
+                const float *restrict xr = x + r0;
+                int ats[OW];
+                SNN_POOL_SIMD
+                for (int ow = 0; ow < OW; ow++) {
+                    int at = ow * SW, nat = -1;
+                    float best = xr[at];
+                    for (int kh = 0; kh < KH; kh++)
+                        for (int kw = 0; kw < KW; kw++) {
+                            const int i = kh * W + ow * SW + kw;
+                            const float v = xr[i];
+                            at = v > best ? i : at;
+                            best = v > best ? v : best;
+                            nat = v != v ? i : nat;
+                        }
+                    ats[ow] = nat >= 0 ? nat : at;
+                }
+                memset(dx + r0, 0, KH * W * sizeof(float));
+                for (int ow = 0; ow < OW; ow++)
+                    dx[r0 + ats[ow]] += dy[r * OW + ow];
             }
-            for (int ow = 0; ow < OW; ow++)
-                dx[r0 + ats[ow]] += dy[r * OW + ow];
-        }
         return;
     }
+    SNN_PAR_FOR
     for (int nc = 0; nc < NC; nc++) {
         for (int oh = 0; oh < OH; oh++) {
             const int h0 = oh * SH - PT;
@@ -1634,91 +1685,109 @@ static void k0_conv1_backward(const float *restrict x, const float *restrict w, 
     enum { NB = 4, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
     enum { NBX = 2, RB = 8 * NBX, RW = (KW * C + RB - 1) / RB * RB };
     enum { R = HP + KH - 1, S = WP + KW - 1 };
+    enum { G = N < SNN_CONV_GROUPS ? N : SNN_CONV_GROUPS };
     (void)x; (void)w; (void)dx; (void)dw; (void)db;
     /* dy channel-last, dy[n][m][oh][ow] at row oh*SH + KH-1, column
      * ow*SW + KW-1 (for dw a tap is then a fixed offset, and outputs out of
      * range read the zeros that are never written) */
-    static float dyd[R * S * MP] __attribute__((aligned(64)));
-    (void)dyd;
-    static float dwt[C * KK * MP] __attribute__((aligned(64)));  /* [c][kh][kw][m] */
-    static const float *bw_row[H * W];
-    static int bw_rowstart[H + 1];
-    static float bw_val[H * W];
-    memset(dwt, 0, sizeof dwt);
-    for (int n = 0; n < N; n++) {
-        const float *restrict dyn = dy + (size_t)n * (M * OH * OW);
-        (void)dyn;
-        for (int m = 0; m < M; m++) {
-            float s = 0.0f;
-            for (int p = 0; p < OH * OW; p++)
-                s += dyn[m * (OH * OW) + p];
-            db[m] += s;
-        }
-        for (int oh = 0; oh < OH; oh++)
-            for (int ow = 0; ow < OW; ow++) {
-                float *restrict d = dyd + ((oh * SH + KH - 1) * S + ow * SW + KW - 1) * MP;
-                for (int m = 0; m < M; m++)
-                    d[m] = dyn[(m * OH + oh) * OW + ow];
+    static float dyd_g[G][R * S * MP] __attribute__((aligned(64)));
+    (void)dyd_g;
+    static float dwt_g[G][C * KK * MP] __attribute__((aligned(64)));  /* [c][kh][kw][m] */
+    static const float *bw_row_g[G][H * W];
+    static int bw_rowstart_g[G][H + 1];
+    static float bw_val_g[G][H * W];
+    memset(dwt_g, 0, sizeof dwt_g);
+    static float db_g[G][M];
+    memset(db_g, 0, sizeof db_g);
+    SNN_PAR_FOR
+    for (int g = 0; g < G; g++)
+        for (int n = g * N / G; n < (g + 1) * N / G; n++) {
+            const float *restrict dyn = dy + (size_t)n * (M * OH * OW);
+            float *restrict dyd = dyd_g[g];
+            (void)dyn; (void)dyd;
+            for (int m = 0; m < M; m++) {
+                float s = 0.0f;
+                for (int p = 0; p < OH * OW; p++)
+                    s += dyn[m * (OH * OW) + p];
+                db_g[g][m] += s;
             }
-        const float *restrict xn = x + (size_t)n * (C * H * W);
-        for (int c = 0; c < C; c++) {
-            int cnt = 0;
-            for (int ih = 0; ih < H; ih++) {
-                bw_rowstart[ih] = cnt;
-                for (int iw = 0; iw < W; iw++) {
-                    const float v = xn[(c * H + ih) * W + iw];
-                    bw_row[cnt] = dyd + ((ih + PT + KH - 1) * S + iw + PL + KW - 1) * MP;
-                    bw_val[cnt] = v;
-                    cnt += v != 0.0f;
+            for (int oh = 0; oh < OH; oh++)
+                for (int ow = 0; ow < OW; ow++) {
+                    float *restrict d = dyd + ((oh * SH + KH - 1) * S + ow * SW + KW - 1) * MP;
+                    for (int m = 0; m < M; m++)
+                        d[m] = dyn[(m * OH + oh) * OW + ow];
                 }
-            }
-            bw_rowstart[H] = cnt;
-            if (!cnt)
-                continue;
-            for (int kh = 0; kh < KH; kh++) {
-                /* only the input rows kernel row kh maps to an output row */
-                const int r0 = kh - PT, r1 = kh - PT + (OH - 1) * SH + 1;
-                const int e0 = bw_rowstart[r0 < 0 ? 0 : r0 > H ? H : r0];
-                const int e1 = bw_rowstart[r1 < 0 ? 0 : r1 > H ? H : r1];
-                if (e0 >= e1)
+            const float *restrict xn = x + (size_t)n * (C * H * W);
+            const float **restrict bw_row = bw_row_g[g];
+            int *restrict bw_rowstart = bw_rowstart_g[g];
+            float *restrict bw_val = bw_val_g[g];
+            for (int c = 0; c < C; c++) {
+                int cnt = 0;
+                for (int ih = 0; ih < H; ih++) {
+                    bw_rowstart[ih] = cnt;
+                    for (int iw = 0; iw < W; iw++) {
+                        const float v = xn[(c * H + ih) * W + iw];
+                        bw_row[cnt] = dyd + ((ih + PT + KH - 1) * S + iw + PL + KW - 1) * MP;
+                        bw_val[cnt] = v;
+                        cnt += v != 0.0f;
+                    }
+                }
+                bw_rowstart[H] = cnt;
+                if (!cnt)
                     continue;
-                const float *const *restrict bk_row = bw_row + e0;
-                const float *restrict bk_val = bw_val + e0;
-                for (int kw = 0; kw < KW; kw++)
-                    for (int jb = 0; jb < MP; jb += MB) {
-                        const int shift = jb - (kh * S + kw) * MP;
-                        float *restrict g = dwt + (c * KK + kh * KW + kw) * MP + jb;
-                {
-                    snn_v8 a[NB];
-                    SNN_CONV_UNROLL
-                    for (int u = 0; u < NB; u++)
-                        a[u] = (snn_v8){0};
-                    for (int q = 0; q < e1 - e0; q++) {
-                        const float v = bk_val[q];
-                        const float *restrict r = bk_row[q] + (shift);
-                        SNN_CONV_UNROLL
-                        for (int u = 0; u < NB; u++) {
-                            snn_v8 t;
-                            SNN_V8_LOAD(t, r + 8 * u);
-                            SNN_V8_MADD(a[u], v, t);
+                for (int kh = 0; kh < KH; kh++) {
+                    /* only the input rows kernel row kh maps to an output row */
+                    const int r0 = kh - PT, r1 = kh - PT + (OH - 1) * SH + 1;
+                    const int e0 = bw_rowstart[r0 < 0 ? 0 : r0 > H ? H : r0];
+                    const int e1 = bw_rowstart[r1 < 0 ? 0 : r1 > H ? H : r1];
+                    if (e0 >= e1)
+                        continue;
+                    const float *const *restrict bk_row = bw_row + e0;
+                    const float *restrict bk_val = bw_val + e0;
+                    for (int kw = 0; kw < KW; kw++)
+                        for (int jb = 0; jb < MP; jb += MB) {
+                            const int shift = jb - (kh * S + kw) * MP;
+                            float *restrict gw = dwt_g[g] + (c * KK + kh * KW + kw) * MP + jb;
+                            snn_v8 a[NB];
+                            SNN_CONV_UNROLL
+                            for (int u = 0; u < NB; u++)
+                                a[u] = (snn_v8){0};
+                            for (int q = 0; q < e1 - e0; q++) {
+                                const float v = bk_val[q];
+                                const float *restrict r = bk_row[q] + (shift);
+                                SNN_CONV_UNROLL
+                                for (int u = 0; u < NB; u++) {
+                                    snn_v8 t;
+                                    SNN_V8_LOAD(t, r + 8 * u);
+                                    SNN_V8_MADD(a[u], v, t);
+                                }
+                            }
+                            SNN_CONV_UNROLL
+                            for (int u = 0; u < NB; u++) {
+                                snn_v8 t;
+                                SNN_V8_LOAD(t, gw + 8 * u);
+                                t += a[u];
+                                SNN_V8_STORE(gw + 8 * u, t);
+                            }
                         }
-                    }
-                    SNN_CONV_UNROLL
-                    for (int u = 0; u < NB; u++) {
-                        snn_v8 t;
-                        SNN_V8_LOAD(t, g + 8 * u);
-                        t += a[u];
-                        SNN_V8_STORE(g + 8 * u, t);
-                    }
                 }
-                    }
             }
         }
-    }
+    /* the groups' partial sums, added in group order */
     for (int m = 0; m < M; m++)
         for (int c = 0; c < C; c++)
-            for (int k = 0; k < KK; k++)
-                dw[(m * C + c) * KK + k] += dwt[(c * KK + k) * MP + m];
+            for (int k = 0; k < KK; k++) {
+                float s = dwt_g[0][(c * KK + k) * MP + m];
+                for (int g = 1; g < G; g++)
+                    s += dwt_g[g][(c * KK + k) * MP + m];
+                dw[(m * C + c) * KK + k] += s;
+            }
+    for (int m = 0; m < M; m++) {
+        float s = db_g[0][m];
+        for (int g = 1; g < G; g++)
+            s += db_g[g][m];
+        db[m] += s;
+    }
 }
 
 /* Checks the inputs, computes the static part once, clears the state. */
@@ -1841,10 +1910,8 @@ void model_backward(void)
         k7_fc_dbias((A + 51904512), model_g_fc_bias);
         /* snn.Leaky 'lif2': backward through time */
         k5_lif2_backward(t, (A + 41943040), (A + 51380224), NULL, (A + 54525952), (A + 58195968), k5_lif2_beta, k5_lif2_thr, NULL, NULL);
-        memset((A + 51380224), 0, 2097152 * sizeof(float));
         /* MaxPool 'pool2': backward */
         k4_pool2_backward((A + 0) + (size_t)t * 2097152, (A + 54525952), (A + 51380224));
-        memset((A + 54525952), 0, 1048576 * sizeof(float));
         /* Conv 'conv2': backward */
         k3_conv2_backward((A + 20971520) + (size_t)t * 1048576, model_p_conv2_weight, (A + 51380224), (A + 54525952), model_g_conv2_weight, model_g_conv2_bias);
         /* snn.Leaky 'lif1': backward through time */
@@ -1852,7 +1919,6 @@ void model_backward(void)
     }
     /* Gemm 'fc': weight gradient rows, added back */
     k7_fc_dw_add((A + 58884096), model_g_fc_weight);
-    memset((A + 0), 0, 4194304 * sizeof(float));
     /* MaxPool 'pool1': backward */
     k1_pool1_backward((A + 47185920), (A + 55574528), (A + 0));
     /* Conv 'conv1': backward */

@@ -13,7 +13,7 @@
 #define MODEL_BATCH 128
 #define MODEL_ARENA_BYTES 120737856 /* planned activations, records and gradients */
 #define MODEL_NUM_INPUTS 2
-#define MODEL_NUM_OUTPUTS 2
+#define MODEL_NUM_OUTPUTS 3
 #define MODEL_NUM_PARAMS 6
 #define MODEL_TRAINING 1
 #define MODEL_EPOCHS 1

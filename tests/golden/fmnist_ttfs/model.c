@@ -15,8 +15,9 @@
 #else
 #define SNN_SIMD_SUM
 #endif
-/* Threads split a kernel's outputs, never its sums: results do not depend
- * on their number, so it may change from one pass to the next. Each pass
+/* Threads split a kernel's outputs, never its sums (a sum over the batch
+ * is cut into fixed groups, added in order): results do not depend on
+ * their number, so it may change from one pass to the next. Each pass
  * times itself, and the team that ran it fastest lately runs the next:
  * all threads (OMP_NUM_THREADS), or one when other programs hold the
  * cores and threads would wait for each other. The other choice is tried
