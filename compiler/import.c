@@ -681,6 +681,39 @@ static bool is_param_slot(enum ir_op op, int slot)
     }
 }
 
+/* --outputs: keeps the graph outputs named in a comma-separated list (and
+ * the loss's, which training needs); prune.c then drops what only the
+ * others needed. A name that is not a graph output is an error. */
+static bool keep_outputs(struct ir_graph *g, const char *list, struct diag *d)
+{
+    bool *keep = arena_array(g->arena, (size_t)g->noutputs + 1, sizeof *keep);
+    for (const char *p = list; *p;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        int found = -1;
+        for (int i = 0; i < g->noutputs; i++)
+            if (strlen(g->outputs[i]->name) == len && !strncmp(g->outputs[i]->name, p, len))
+                found = i;
+        if (found < 0)
+            return diag_error(d, "%s: --outputs names '%.*s', which is not an output of graph '%s'", g->file,
+                              (int)len, p, g->name);
+        keep[found] = true;
+        p += len + (comma != NULL);
+    }
+    int k = 0;
+    for (int i = 0; i < g->noutputs; i++) {
+        struct ir_value *v = g->outputs[i];
+        if (!keep[i] && !(v->producer && ir_op_has(v->producer->op, OPF_LOSS))) {
+            v->output_index = -1;
+            continue;
+        }
+        v->output_index = k;
+        g->outputs[k++] = v;
+    }
+    g->noutputs = k;
+    return true;
+}
+
 bool import_model(struct ir_graph *g, const void *model, const struct snnc_options *o, struct diag *d)
 {
     const Onnx__ModelProto *m = model;
@@ -751,6 +784,8 @@ bool import_model(struct ir_graph *g, const void *model, const struct snnc_optio
                               g->file, g->loss->name, n->name);
         g->loss = n;
     }
+    if (o->outputs && !keep_outputs(g, o->outputs, d))
+        return false;
     /* parameters: initializers in weight-like slots, in initializer order */
     g->params = arena_array(g->arena, (size_t)g->nvalues + 1, sizeof *g->params);
     for (int i = 0; i < g->nvalues; i++) {

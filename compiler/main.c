@@ -47,6 +47,8 @@ static const char usage_text[] =
     "      --batch=N           batch size (overrides snn.batch_size)\n"
     "      --epochs=N, --lr=X, --seed=N   training settings (override metadata)\n"
     "      --max-samples=N     dataset capacity of the trainer (default 60000)\n"
+    "      --outputs=NAME,...  keep only these graph outputs (and the loss): what\n"
+    "                          only the others need is not computed or stored\n"
     "      --max-memory=BYTES  refuse plans larger than this (default 2 GiB)\n"
     "      --dump-after=PASS   print the IR after import, infer, unroll, prune,\n"
     "                          autodiff or plan\n"
@@ -170,7 +172,7 @@ static void show_graph(struct ir_graph *g)
 }
 
 enum { OPT_TRAIN = 256, OPT_INFER, OPT_PROGRAM, OPT_PREFIX, OPT_STEPS, OPT_BATCH, OPT_EPOCHS, OPT_LR,
-       OPT_SEED, OPT_MAX_SAMPLES, OPT_MAX_MEMORY, OPT_DUMP, OPT_TARGET, OPT_QUANTIZE };
+       OPT_SEED, OPT_MAX_SAMPLES, OPT_MAX_MEMORY, OPT_DUMP, OPT_TARGET, OPT_QUANTIZE, OPT_OUTPUTS };
 
 static int run(int argc, char **argv, const char *cmdline)
 {
@@ -184,7 +186,8 @@ static int run(int argc, char **argv, const char *cmdline)
         {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
         {"dump-after", required_argument, NULL, OPT_DUMP}, {"help", no_argument, NULL, 'h'},
         {"target", required_argument, NULL, OPT_TARGET}, {"quantize", required_argument, NULL, OPT_QUANTIZE},
-        {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
+        {"outputs", required_argument, NULL, OPT_OUTPUTS}, {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0}};
     struct snnc_options o;
     snnc_options_init(&o);
     struct emit_options eo = {.prefix = "model", .max_samples = 60000};
@@ -252,6 +255,11 @@ static int run(int argc, char **argv, const char *cmdline)
             if (strcmp(optarg, "none") && strcmp(optarg, "int8"))
                 return usage_error("--quantize is '%s'; expected none or int8", optarg);
             eo.quantize = optarg;
+            break;
+        case OPT_OUTPUTS:
+            if (!*optarg || optarg[strlen(optarg) - 1] == ',' || strstr(optarg, ",,") || *optarg == ',')
+                return usage_error("--outputs is '%s'; expected NAME[,NAME]...", optarg);
+            o.outputs = optarg;
             break;
         case OPT_DUMP:
             if (!pipeline_pass_exists(optarg))

@@ -14,6 +14,7 @@ struct snnc_options {
     int steps, batch;      /* 0: from the model */
     bool training;         /* derive the backward pass */
     const char *dump_after;
+    const char *outputs;   /* comma-separated graph outputs to keep; NULL: all */
     size_t max_arena_bytes;
     /* overrides of the model's training settings; NaN / -1 = keep */
     double lr;

@@ -20,5 +20,14 @@ for n in 1 3 32; do
         { cat "$tmp/infer$n.log" >&2; die "inference with batch $n failed"; }
     cmp "$tmp/train.pred" "$tmp/infer$n.pred" || die "inference with batch $n predicts other classes"
 done
-echo "batches of 1, 3 and 32 predict as the trainer did"
+# keeping only the prediction drops the raster outputs from the program and
+# changes nothing else
+build infer "$tmp/run/model.onnx" "$tmp/inferp" --batch=32 --outputs=pred
+grep -q '"spk2"' "$tmp/inferp/model.c" && die "--outputs=pred left the spk2 output in the API"
+grep -q '"spk2"' "$tmp/infer32/model.c" || die "the spk2 output is missing without --outputs"
+OMP_NUM_THREADS=2 "$tmp/inferp/infer" --test-images "$tmp/img" --test-labels "$tmp/lbl" \
+    --predictions "$tmp/inferp.pred" >"$tmp/inferp.log" 2>&1 ||
+    { cat "$tmp/inferp.log" >&2; die "inference with --outputs=pred failed"; }
+cmp "$tmp/train.pred" "$tmp/inferp.pred" || die "inference with --outputs=pred predicts other classes"
+echo "batches of 1, 3 and 32, and --outputs=pred, predict as the trainer did"
 exit 0
