@@ -39,8 +39,10 @@ typedef float snn_v8 __attribute__((vector_size(32)));
 #define SNN_V8_STORE(p, v) memcpy((p), &(v), sizeof(snn_v8))
 /* a += v * t: one fused multiply-add where the target has it (rounded
  * once, so a little closer to the exact sum; the order is the same) */
-#if defined(__FMA__) && (defined(__x86_64__) || defined(__i386__))
+#if (defined(__FMA__) || defined(__AVX512F__)) && (defined(__x86_64__) || defined(__i386__))
 #include <immintrin.h>
+#endif
+#if defined(__FMA__) && (defined(__x86_64__) || defined(__i386__))
 #define SNN_V8_MADD(a, v, t) ((a) = _mm256_fmadd_ps(_mm256_set1_ps(v), (t), (a)))
 #else
 #define SNN_V8_MADD(a, v, t) ((a) += (v) * (t))
@@ -55,6 +57,34 @@ typedef float snn_v8 __attribute__((vector_size(32)));
 #ifndef SNN_PAR_FOR /* the emitted programs define it (threads on or off) */
 #define SNN_PAR_FOR
 #endif
+/* The nonzeros of v[0..len) in order: values into val[], indices times
+ * stride into off[]; returns their number. Each array needs 16 slots of
+ * slack (AVX-512 stores whole vectors: a compress per 16 values, with no
+ * branch to mispredict). NaN counts as nonzero, as v != 0 says. */
+static inline __attribute__((unused)) int snn_conv_nonzeros(const float *restrict v, const int len,
+    const int stride, float *restrict val, int *restrict off)
+{
+    int n = 0;
+#if defined(__AVX512F__)
+    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    for (int i = 0; i < len; i += 16) {
+        const __mmask16 in = len - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (len - i)) - 1u);
+        const __m512 x = _mm512_maskz_loadu_ps(in, v + i);
+        const __mmask16 k = _mm512_mask_cmp_ps_mask(in, x, _mm512_setzero_ps(), _CMP_NEQ_UQ);
+        const __m512i at = _mm512_mullo_epi32(_mm512_add_epi32(lane, _mm512_set1_epi32(i)), _mm512_set1_epi32(stride));
+        _mm512_storeu_ps(val + n, _mm512_maskz_compress_ps(k, x));
+        _mm512_storeu_si512((void *)(off + n), _mm512_maskz_compress_epi32(k, at));
+        n += __builtin_popcount((unsigned)k);
+    }
+#else
+    for (int i = 0; i < len; i++) {
+        val[n] = v[i];
+        off[n] = i * stride;
+        n += v[i] != 0.0f;
+    }
+#endif
+    return n;
+}
 >>>)>>>)m4_dnl
 m4_dnl
 m4_dnl SNN_CONV_DIMS(N, C, H, W, M, KH, KW, SH, SW, PT, PL, PB, PR): the sizes
@@ -83,39 +113,39 @@ $5                    $3 = v;
 $5                    $4 += v != 0.0f;
 >>>)>>>)m4_dnl
 m4_dnl
-m4_dnl SNN_CONV_BLOCK(NB, list, count, shift, dst, acc, indent): a[0..NB) = sum over the
-m4_dnl `count` entries q of a list (values listval[q], row pointers
-m4_dnl listrow[q]) of val * listrow[q][shift .. shift + 8 NB), in registers;
+m4_dnl SNN_CONV_BLOCK(NB, vals, row, count, shift, dst, acc, indent): a[0..NB) = sum
+m4_dnl over the `count` entries q of a list (values vals[q], row pointers
+m4_dnl given by the expression row of q) of val * row[shift .. shift + 8 NB), in registers;
 m4_dnl then the NB vectors at dst += a (acc 1) or = a (acc 0). Rows are
 m4_dnl pointers, not offsets into a static array, so that each load is one
 m4_dnl base register plus a constant displacement. It declares a[]: call
 m4_dnl it as the whole body of a block.
 m4_define(<<<SNN_CONV_BLOCK>>>, <<<m4_dnl
-$7                    snn_v8 a[$1];
-$7                    SNN_CONV_UNROLL
-$7                    for (int u = 0; u < $1; u++)
-$7                        a[u] = (snn_v8){0};
-$7                    for (int q = 0; q < $3; q++) {
-$7                        const float v = $2val[q];
-$7                        const float *restrict r = $2row[q] + ($4);
-$7                        SNN_CONV_UNROLL
-$7                        for (int u = 0; u < $1; u++) {
-$7                            snn_v8 t;
-$7                            SNN_V8_LOAD(t, r + 8 * u);
-$7                            SNN_V8_MADD(a[u], v, t);
-$7                        }
-$7                    }
-$7                    SNN_CONV_UNROLL
-$7                    for (int u = 0; u < $1; u++) {
-SNN_IF($6, <<<m4_dnl
-$7                        snn_v8 t;
-$7                        SNN_V8_LOAD(t, $5 + 8 * u);
-$7                        t += a[u];
-$7                        SNN_V8_STORE($5 + 8 * u, t);
+$8                    snn_v8 a[$1];
+$8                    SNN_CONV_UNROLL
+$8                    for (int u = 0; u < $1; u++)
+$8                        a[u] = (snn_v8){0};
+$8                    for (int q = 0; q < $4; q++) {
+$8                        const float v = $2[q];
+$8                        const float *restrict r = ($3) + ($5);
+$8                        SNN_CONV_UNROLL
+$8                        for (int u = 0; u < $1; u++) {
+$8                            snn_v8 t;
+$8                            SNN_V8_LOAD(t, r + 8 * u);
+$8                            SNN_V8_MADD(a[u], v, t);
+$8                        }
+$8                    }
+$8                    SNN_CONV_UNROLL
+$8                    for (int u = 0; u < $1; u++) {
+SNN_IF($7, <<<m4_dnl
+$8                        snn_v8 t;
+$8                        SNN_V8_LOAD(t, $6 + 8 * u);
+$8                        t += a[u];
+$8                        SNN_V8_STORE($6 + 8 * u, t);
 >>>, <<<m4_dnl
-$7                        SNN_V8_STORE($5 + 8 * u, a[u]);
+$8                        SNN_V8_STORE($6 + 8 * u, a[u]);
 >>>)m4_dnl
-$7                    }
+$8                    }
 >>>)m4_dnl
 m4_dnl
 m4_dnl SNN_CONV_FORWARD(fn, N, C, H, W, M, KH, KW, SH, SW, PT, PL, PB, PR, bias, NB, sparse)
@@ -234,8 +264,8 @@ static void $1(const float *restrict x, const float *restrict w, const float *re
 SNN_IF($15, <<<m4_dnl
     static float wt2[M * KH * RW] __attribute__((aligned(64)));  /* [m][kh][kw c], padded with 0 */
     static float dxp_g[G][HP * WP * C + RW] __attribute__((aligned(64)));  /* padded [h][w][c] */
-    static const float *bx_row_g[G][M];
-    static float bx_val_g[G][M];
+    static int bx_off_g[G][M + 16];  /* + 16: snn_conv_nonzeros writes whole vectors */
+    static float bx_val_g[G][M + 16];
     for (int m = 0; m < M; m++)
         for (int c = 0; c < C; c++)
             for (int kh = 0; kh < KH; kh++)
@@ -310,7 +340,7 @@ SNN_CONV_LIST(<<<$20>>>, <<<bw_row[cnt] = dyd + ((ih + PT + KH - 1) * S + iw + P
                         for (int jb = 0; jb < MP; jb += MB) {
                             const int shift = jb - (kh * S + kw) * MP;
                             float *restrict gw = dwt_g[g] + (c * KK + kh * KW + kw) * MP + jb;
-SNN_CONV_BLOCK(<<<NB>>>, <<<bk_>>>, <<<e1 - e0>>>, <<<shift>>>, <<<gw>>>, 1, <<<        >>>)m4_dnl
+SNN_CONV_BLOCK(<<<NB>>>, <<<bk_val>>>, <<<bk_row[q]>>>, <<<e1 - e0>>>, <<<shift>>>, <<<gw>>>, 1, <<<        >>>)m4_dnl
                         }
                 }
             }
@@ -318,26 +348,20 @@ SNN_CONV_BLOCK(<<<NB>>>, <<<bk_>>>, <<<e1 - e0>>>, <<<shift>>>, <<<gw>>>, 1, <<<
 SNN_IF($15, <<<m4_dnl
             float *restrict dxn = dx + (size_t)n * (C * H * W);
             float *restrict dxp = dxp_g[g];
-            const float **restrict bx_row = bx_row_g[g];
+            int *restrict bx_off = bx_off_g[g];
             float *restrict bx_val = bx_val_g[g];
             memset(dxp, 0, sizeof dxp_g[g]);
             for (int oh = 0; oh < OH; oh++) {
                 for (int ow = 0; ow < OW; ow++) {
                     const float *restrict gr = dyd + ((oh * SH + KH - 1) * S + ow * SW + KW - 1) * MP;
-                    int nz = 0;
-                    for (int m = 0; m < M; m++) {
-                        const float gy = gr[m];
-                        bx_row[nz] = wt2 + m * (KH * RW);
-                        bx_val[nz] = gy;
-                        nz += gy != 0.0f;
-                    }
+                    const int nz = snn_conv_nonzeros(gr, M, KH * RW, bx_val, bx_off);
                     if (!nz)
                         continue;
                     for (int kh = 0; kh < KH; kh++)
                         for (int jb = 0; jb < RW; jb += RB) {
                             float *restrict d = dxp + ((oh * SH + kh) * WP + ow * SW) * C + jb;
                             const int shift = kh * RW + jb;
-SNN_CONV_BLOCK(<<<NBX>>>, <<<bx_>>>, <<<nz>>>, <<<shift>>>, <<<d>>>, 1, <<<        >>>)m4_dnl
+SNN_CONV_BLOCK(<<<NBX>>>, <<<bx_val>>>, <<<wt2 + bx_off[q]>>>, <<<nz>>>, <<<shift>>>, <<<d>>>, 1, <<<        >>>)m4_dnl
                         }
                 }
             }
