@@ -613,8 +613,10 @@ typedef float snn_v8 __attribute__((vector_size(32)));
 #define SNN_V8_STORE(p, v) memcpy((p), &(v), sizeof(snn_v8))
 /* a += v * t: one fused multiply-add where the target has it (rounded
  * once, so a little closer to the exact sum; the order is the same) */
-#if defined(__FMA__) && (defined(__x86_64__) || defined(__i386__))
+#if (defined(__FMA__) || defined(__AVX512F__)) && (defined(__x86_64__) || defined(__i386__))
 #include <immintrin.h>
+#endif
+#if defined(__FMA__) && (defined(__x86_64__) || defined(__i386__))
 #define SNN_V8_MADD(a, v, t) ((a) = _mm256_fmadd_ps(_mm256_set1_ps(v), (t), (a)))
 #else
 #define SNN_V8_MADD(a, v, t) ((a) += (v) * (t))
@@ -626,6 +628,37 @@ typedef float snn_v8 __attribute__((vector_size(32)));
 #ifndef SNN_CONV_GROUPS
 #define SNN_CONV_GROUPS 4
 #endif
+#ifndef SNN_PAR_FOR /* the emitted programs define it (threads on or off) */
+#define SNN_PAR_FOR
+#endif
+/* The nonzeros of v[0..len) in order: values into val[], indices times
+ * stride into off[]; returns their number. Each array needs 16 slots of
+ * slack (AVX-512 stores whole vectors: a compress per 16 values, with no
+ * branch to mispredict). NaN counts as nonzero, as v != 0 says. */
+static inline __attribute__((unused)) int snn_conv_nonzeros(const float *restrict v, const int len,
+    const int stride, float *restrict val, int *restrict off)
+{
+    int n = 0;
+#if defined(__AVX512F__)
+    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    for (int i = 0; i < len; i += 16) {
+        const __mmask16 in = len - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (len - i)) - 1u);
+        const __m512 x = _mm512_maskz_loadu_ps(in, v + i);
+        const __mmask16 k = _mm512_mask_cmp_ps_mask(in, x, _mm512_setzero_ps(), _CMP_NEQ_UQ);
+        const __m512i at = _mm512_mullo_epi32(_mm512_add_epi32(lane, _mm512_set1_epi32(i)), _mm512_set1_epi32(stride));
+        _mm512_storeu_ps(val + n, _mm512_maskz_compress_ps(k, x));
+        _mm512_storeu_si512((void *)(off + n), _mm512_maskz_compress_epi32(k, at));
+        n += __builtin_popcount((unsigned)k);
+    }
+#else
+    for (int i = 0; i < len; i++) {
+        val[n] = v[i];
+        off[n] = i * stride;
+        n += v[i] != 0.0f;
+    }
+#endif
+    return n;
+}
 
 static void k0_conv1_forward(const float *restrict x, const float *restrict w, const float *restrict b,
     float *restrict y)
@@ -713,6 +746,9 @@ static void k0_conv1_forward(const float *restrict x, const float *restrict w, c
         }
 }
 
+#ifndef SNN_PAR_FOR /* the emitted programs define it (threads on or off) */
+#define SNN_PAR_FOR
+#endif
 #if defined(_OPENMP) || defined(SNN_OPENMP_SIMD)
 #define SNN_POOL_SIMD _Pragma("omp simd")
 #else
@@ -1431,8 +1467,8 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict w, 
     (void)x; (void)w; (void)dx; (void)dw; (void)db;
     static float wt2[M * KH * RW] __attribute__((aligned(64)));  /* [m][kh][kw c], padded with 0 */
     static float dxp_g[G][HP * WP * C + RW] __attribute__((aligned(64)));  /* padded [h][w][c] */
-    static const float *bx_row_g[G][M];
-    static float bx_val_g[G][M];
+    static int bx_off_g[G][M + 16];  /* + 16: snn_conv_nonzeros writes whole vectors */
+    static float bx_val_g[G][M + 16];
     for (int m = 0; m < M; m++)
         for (int c = 0; c < C; c++)
             for (int kh = 0; kh < KH; kh++)
@@ -1507,7 +1543,7 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict w, 
                                 a[u] = (snn_v8){0};
                             for (int q = 0; q < e1 - e0; q++) {
                                 const float v = bk_val[q];
-                                const float *restrict r = bk_row[q] + (shift);
+                                const float *restrict r = (bk_row[q]) + (shift);
                                 SNN_CONV_UNROLL
                                 for (int u = 0; u < NB; u++) {
                                     snn_v8 t;
@@ -1527,19 +1563,13 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict w, 
             }
             float *restrict dxn = dx + (size_t)n * (C * H * W);
             float *restrict dxp = dxp_g[g];
-            const float **restrict bx_row = bx_row_g[g];
+            int *restrict bx_off = bx_off_g[g];
             float *restrict bx_val = bx_val_g[g];
             memset(dxp, 0, sizeof dxp_g[g]);
             for (int oh = 0; oh < OH; oh++) {
                 for (int ow = 0; ow < OW; ow++) {
                     const float *restrict gr = dyd + ((oh * SH + KH - 1) * S + ow * SW + KW - 1) * MP;
-                    int nz = 0;
-                    for (int m = 0; m < M; m++) {
-                        const float gy = gr[m];
-                        bx_row[nz] = wt2 + m * (KH * RW);
-                        bx_val[nz] = gy;
-                        nz += gy != 0.0f;
-                    }
+                    const int nz = snn_conv_nonzeros(gr, M, KH * RW, bx_val, bx_off);
                     if (!nz)
                         continue;
                     for (int kh = 0; kh < KH; kh++)
@@ -1552,7 +1582,7 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict w, 
                                 a[u] = (snn_v8){0};
                             for (int q = 0; q < nz; q++) {
                                 const float v = bx_val[q];
-                                const float *restrict r = bx_row[q] + (shift);
+                                const float *restrict r = (wt2 + bx_off[q]) + (shift);
                                 SNN_CONV_UNROLL
                                 for (int u = 0; u < NBX; u++) {
                                     snn_v8 t;
@@ -1778,7 +1808,7 @@ static void k0_conv1_backward(const float *restrict x, const float *restrict w, 
                                 a[u] = (snn_v8){0};
                             for (int q = 0; q < e1 - e0; q++) {
                                 const float v = bk_val[q];
-                                const float *restrict r = bk_row[q] + (shift);
+                                const float *restrict r = (bk_row[q]) + (shift);
                                 SNN_CONV_UNROLL
                                 for (int u = 0; u < NB; u++) {
                                     snn_v8 t;
