@@ -818,7 +818,7 @@ static int remove_tree(const char *dir)
 }
 
 static const char *const runtime_files[] = {"snnrt.h", "rt_prng.c", "rt_optim.c", "rt_tensor_io.c",
-                                            "rt_data.c", "rt_progress.c"};
+                                            "rt_data.c", "rt_progress.c", "rt_cli.c"};
 
 /* The folder is built in a sibling and renamed into place, so it appears
  * whole or not at all; an earlier output of snnc (it holds PROBE) is

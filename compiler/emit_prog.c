@@ -89,7 +89,7 @@ bool emit_program(struct ir_graph *g, const struct emit_options *o, const char *
         "OMP ?= -fopenmp\n"
         "WARN = -std=c99 -Wall -Wextra -Werror -Wno-unknown-pragmas\n"
         "SIMD = $(ARCH) $(OMP) -fopenmp-simd -DSNN_OPENMP_SIMD -ffp-contract=off -fno-math-errno\n"
-        "SRC = %s.c %s rt_prng.c rt_optim.c rt_tensor_io.c rt_data.c rt_progress.c\n\n"
+        "SRC = %s.c %s rt_prng.c rt_optim.c rt_tensor_io.c rt_data.c rt_progress.c rt_cli.c\n\n"
         "%s: $(SRC) %s.h snnrt.h snn_api.h\n"
         "\t$(CC) $(WARN) $(SIMD) $(CFLAGS) -D_POSIX_C_SOURCE=200809L -o $@ $(SRC) -lz -lm\n\n"
         "clean:\n\trm -f %s\n",

@@ -155,4 +155,27 @@ void snnrt_progress_end(struct snnrt_progress *p);
 size_t snnrt_progress_format(const struct snnrt_progress *p, size_t done, double loss, double now,
                              char *buf, size_t len);
 
+/* ---- the command line of the emitted programs (rt_cli.c) ---- */
+struct snnrt_option {
+    const char *name; /* long name, without "--" */
+    int has_arg;
+};
+/* "prog: message" on stderr, and for status 2 (a bad command line) a hint
+ * to --help; returns status. */
+int snnrt_report(const char *prog, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The option at argv[*i]: --name=value, --name value (*i then moves past
+ * the value), a unique prefix of a name, or -h for --help. Returns its
+ * index in opts with *value ("" when it takes none), or -1 after a usage
+ * message. */
+int snnrt_option_next(const char *prog, int argc, char **argv, int *i, const struct snnrt_option *opts,
+                      int nopts, const char **value);
+/* *out = s as a whole number of at least min; else a usage message naming
+ * --opt, returning 2. */
+int snnrt_count_arg(const char *prog, const char *opt, const char *s, long min, long *out);
+/* buf = a then b, or a message and 1 when it does not fit in len. */
+int snnrt_path_cat(const char *prog, char *buf, size_t len, const char *a, const char *b);
+/* buf = dir/name if that file exists, else dir/name.gz (whose reader names
+ * it if it is absent too); NULL after a message when it does not fit. */
+const char *snnrt_idx_path(const char *prog, char *buf, size_t len, const char *dir, const char *name);
+
 #endif

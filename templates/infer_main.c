@@ -15,7 +15,6 @@
 #endif
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,27 +41,10 @@ static int64_t pred[SNN_MAX_SAMPLES];
 static double batch_seconds[MAX_BATCHES];
 static float pixel[256]; /* byte -> value / 255 */
 
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, PROG ": ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\nTry '" PROG " --help' for more information.\n");
-    va_end(ap);
-    return 2;
-}
-
-static int fail(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, PROG ": ");
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return 1;
-}
+/* A bad command line: one message, a hint, exit status 2; any other
+ * error: one line on stderr, exit status 1. */
+#define usage_error(...) snnrt_report(PROG, 2, __VA_ARGS__)
+#define fail(...) snnrt_report(PROG, 1, __VA_ARGS__)
 
 static void usage(const char *argv0)
 {
@@ -91,61 +73,40 @@ struct options {
     long limit;
 };
 
-static const char *const option_names[] = {"data-dir", "test-images", "test-labels", "format",
-                                           "test-files", "limit", "predictions", "help"};
+/* The options, in the order of their table. */
+enum { OPT_DATA_DIR, OPT_IMAGES, OPT_LABELS, OPT_FORMAT, OPT_FILES, OPT_LIMIT, OPT_PREDICTIONS, OPT_HELP };
+static const struct snnrt_option option_defs[] = {
+    {"data-dir", 1}, {"test-images", 1}, {"test-labels", 1}, {"format", 1},
+    {"test-files", 1}, {"limit", 1}, {"predictions", 1}, {"help", 0},
+};
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h"))
-            a = "--help";
-        if (strncmp(a, "--", 2) != 0 || !a[2])
-            return usage_error("unexpected argument '%s'", a);
-        const char *name = a + 2, *eq = strchr(name, '=');
-        size_t len = eq ? (size_t)(eq - name) : strlen(name);
-        int id = -1, matches = 0;
-        for (int k = 0; k < (int)(sizeof option_names / sizeof option_names[0]); k++) {
-            if (strncmp(option_names[k], name, len) != 0)
-                continue;
-            id = k;
-            if (strlen(option_names[k]) == len) { /* exact beats prefix */
-                matches = 1;
-                break;
-            }
-            matches++;
-        }
-        if (matches != 1)
-            return usage_error(matches ? "option '%s' is ambiguous" : "unrecognized option '%s'",
-                               a);
-        if (!strcmp(option_names[id], "help")) {
-            if (eq)
-                return usage_error("option '--help' takes no argument");
+        const char *v;
+        const int id = snnrt_option_next(PROG, argc, argv, &i, option_defs,
+                                         (int)(sizeof option_defs / sizeof option_defs[0]), &v);
+        if (id < 0)
+            return 2;
+        if (id == OPT_HELP) {
             usage(argv[0]);
             exit(0);
         }
-        const char *v = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
-        if (!v)
-            return usage_error("option '--%s' requires an argument", option_names[id]);
         switch (id) {
-        case 0: o->data_dir = v; break;
-        case 1: o->images = v; break;
-        case 2: o->labels = v; break;
-        case 3:
+        case OPT_DATA_DIR: o->data_dir = v; break;
+        case OPT_IMAGES: o->images = v; break;
+        case OPT_LABELS: o->labels = v; break;
+        case OPT_FORMAT:
             if (strcmp(v, "idx") && strcmp(v, "cifar"))
                 return usage_error("--format is '%s'; expected idx or cifar", v);
             o->cifar = !strcmp(v, "cifar");
             break;
-        case 4: o->files = v; break;
-        case 5: {
-            char *end;
-            errno = 0;
-            o->limit = strtol(v, &end, 10);
-            if (end == v || *end || errno || o->limit < 1)
-                return usage_error("--limit is '%s'; expected a positive whole number", v);
+        case OPT_FILES: o->files = v; break;
+        case OPT_LIMIT:
+            if (snnrt_count_arg(PROG, "limit", v, 1, &o->limit))
+                return 2;
             break;
-        }
-        case 6: o->predictions = v; break;
+        case OPT_PREDICTIONS: o->predictions = v; break;
         }
     }
     if (o->cifar && (o->images || o->labels))
@@ -156,24 +117,9 @@ static int parse_options(int argc, char **argv, struct options *o)
     return 0;
 }
 
-static int path_cat(char *buf, const char *a, const char *b)
-{
-    int n = snprintf(buf, PATH_LEN, "%s%s", a, b);
-    if (n < 0 || n >= PATH_LEN)
-        return fail("%s%s: path too long", a, b);
-    return 0;
-}
-
-/* dir/name if it exists, else dir/name.gz; NULL after a message. */
-static const char *idx_path(char *p, const char *dir, const char *name)
-{
-    char base[PATH_LEN];
-    if (path_cat(base, dir, "/") || path_cat(p, base, name))
-        return NULL;
-    if (access(p, F_OK) == 0)
-        return p;
-    return path_cat(base, p, ".gz") || path_cat(p, base, "") ? NULL : p;
-}
+/* buf (PATH_LEN bytes) = a followed by b; 1 after a message if it does not fit. */
+#define path_cat(buf, a, b) snnrt_path_cat(PROG, (buf), PATH_LEN, (a), (b))
+#define idx_path(buf, dir, name) snnrt_idx_path(PROG, (buf), PATH_LEN, (dir), (name))
 
 static const TENSOR *in_x, *in_y, *out_pred;
 static size_t item_size;

@@ -21,7 +21,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,29 +51,19 @@ static float pixel[256]; /* byte -> value / 255 */
 
 /* ------------------------------------------------------------ options */
 
+/* The options, in the order of their table below. */
 enum {
-    OPT_DATA_DIR, OPT_TRAIN_IMAGES, OPT_TRAIN_LABELS, OPT_TEST_IMAGES, OPT_TEST_LABELS,
-    OPT_FORMAT, OPT_TRAIN_FILES, OPT_TEST_FILES, OPT_EPOCHS, OPT_LR, OPT_LR_SCHEDULE, OPT_SEED, OPT_TRAIN_LIMIT,
+    OPT_DATA_DIR, OPT_TRAIN_IMAGES, OPT_TRAIN_LABELS, OPT_TEST_IMAGES, OPT_TEST_LABELS, OPT_FORMAT,
+    OPT_TRAIN_FILES, OPT_TEST_FILES, OPT_EPOCHS, OPT_LR, OPT_LR_SCHEDULE, OPT_SEED, OPT_TRAIN_LIMIT,
     OPT_TEST_LIMIT, OPT_OUT, OPT_RESUME, OPT_METRICS, OPT_RASTER, OPT_PREDICTIONS, OPT_HELP
 };
 
-struct option_def {
-    const char *name;
-    int has_arg, id;
-};
-
-static const struct option_def option_defs[] = {
-    {"data-dir", 1, OPT_DATA_DIR},       {"train-images", 1, OPT_TRAIN_IMAGES},
-    {"train-labels", 1, OPT_TRAIN_LABELS}, {"test-images", 1, OPT_TEST_IMAGES},
-    {"test-labels", 1, OPT_TEST_LABELS}, {"format", 1, OPT_FORMAT},
-    {"train-files", 1, OPT_TRAIN_FILES}, {"test-files", 1, OPT_TEST_FILES},
-    {"epochs", 1, OPT_EPOCHS},           {"lr", 1, OPT_LR},
-    {"lr-schedule", 1, OPT_LR_SCHEDULE},
-    {"seed", 1, OPT_SEED},               {"train-limit", 1, OPT_TRAIN_LIMIT},
-    {"test-limit", 1, OPT_TEST_LIMIT},   {"out", 1, OPT_OUT},
-    {"resume", 1, OPT_RESUME},           {"metrics", 1, OPT_METRICS},
-    {"record-raster", 1, OPT_RASTER},    {"predictions", 1, OPT_PREDICTIONS},
-    {"help", 0, OPT_HELP},
+static const struct snnrt_option option_defs[] = {
+    {"data-dir", 1},     {"train-images", 1}, {"train-labels", 1}, {"test-images", 1},
+    {"test-labels", 1},  {"format", 1},       {"train-files", 1},  {"test-files", 1},
+    {"epochs", 1},       {"lr", 1},           {"lr-schedule", 1},  {"seed", 1},
+    {"train-limit", 1},  {"test-limit", 1},   {"out", 1},          {"resume", 1},
+    {"metrics", 1},      {"record-raster", 1}, {"predictions", 1}, {"help", 0},
 };
 
 struct options {
@@ -138,81 +127,23 @@ static void usage(FILE *f, const char *argv0)
             SNN_CONST(NUM_OUTPUTS), SNN_CONST(NUM_PARAMS));
 }
 
-/* A bad command line: one message, a hint, exit status 2. */
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, PROG ": ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\nTry '" PROG " --help' for more information.\n");
-    va_end(ap);
-    return 2;
-}
-
-/* Any other error: one line on stderr, exit status 1. */
-static int fail(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, PROG ": ");
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return 1;
-}
-
-static int parse_long(const char *opt, const char *s, long min, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (end == s || *end || errno || v < min)
-        return usage_error("--%s is '%s'; expected a whole number of at least %ld", opt, s, min);
-    *out = v;
-    return 0;
-}
+/* A bad command line: one message, a hint, exit status 2; any other
+ * error: one line on stderr, exit status 1. */
+#define usage_error(...) snnrt_report(PROG, 2, __VA_ARGS__)
+#define fail(...) snnrt_report(PROG, 1, __VA_ARGS__)
 
 /* GNU-style long options: --name=value, --name value, unique prefixes. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h"))
-            a = "--help";
-        if (strncmp(a, "--", 2) != 0 || !a[2])
-            return usage_error("unexpected argument '%s'", a);
-        const char *name = a + 2, *eq = strchr(name, '=');
-        size_t len = eq ? (size_t)(eq - name) : strlen(name);
-        const struct option_def *d = NULL;
-        int matches = 0;
-        for (size_t k = 0; k < sizeof option_defs / sizeof option_defs[0]; k++) {
-            if (strncmp(option_defs[k].name, name, len) != 0)
-                continue;
-            if (strlen(option_defs[k].name) == len) { /* exact beats prefix */
-                d = &option_defs[k];
-                matches = 1;
-                break;
-            }
-            d = &option_defs[k];
-            matches++;
-        }
-        if (matches != 1)
-            return usage_error(matches ? "option '%s' is ambiguous" : "unrecognized option '%s'",
-                               a);
-        const char *v = ""; /* set below for every option that takes one */
-        if (d->has_arg) {
-            if (eq)
-                v = eq + 1;
-            else if (i + 1 < argc)
-                v = argv[++i];
-            else
-                return usage_error("option '--%s' requires an argument", d->name);
-        } else if (eq) {
-            return usage_error("option '--%s' takes no argument", d->name);
-        }
+        const char *v;
+        const int id = snnrt_option_next(PROG, argc, argv, &i, option_defs,
+                                         (int)(sizeof option_defs / sizeof option_defs[0]), &v);
+        if (id < 0)
+            return 2;
+        const char *name = option_defs[id].name;
         long n = 0;
-        switch (d->id) {
+        switch (id) {
         case OPT_DATA_DIR: o->data_dir = v; break;
         case OPT_TRAIN_IMAGES: o->train_images = v; break;
         case OPT_TRAIN_LABELS: o->train_labels = v; break;
@@ -231,19 +162,19 @@ static int parse_options(int argc, char **argv, struct options *o)
             o->cifar = !strcmp(v, "cifar");
             break;
         case OPT_EPOCHS:
-            if (parse_long(d->name, v, 1, &o->epochs))
+            if (snnrt_count_arg(PROG, name, v, 1, &o->epochs))
                 return 2;
             break;
         case OPT_TRAIN_LIMIT:
-            if (parse_long(d->name, v, 1, &o->train_limit))
+            if (snnrt_count_arg(PROG, name, v, 1, &o->train_limit))
                 return 2;
             break;
         case OPT_TEST_LIMIT:
-            if (parse_long(d->name, v, 1, &o->test_limit))
+            if (snnrt_count_arg(PROG, name, v, 1, &o->test_limit))
                 return 2;
             break;
         case OPT_SEED:
-            if (parse_long(d->name, v, 0, &n))
+            if (snnrt_count_arg(PROG, name, v, 0, &n))
                 return 2;
             o->seed = (uint64_t)n;
             o->seed_given = 1;
@@ -305,26 +236,13 @@ struct dataset {
 static char path_store[2 * MAX_FILES + 8][PATH_LEN];
 static int path_used;
 
-/* buf = a followed by b; fails (with a message) if it does not fit. */
-static int path_cat(char *buf, const char *a, const char *b)
-{
-    int n = snprintf(buf, PATH_LEN, "%s%s", a, b);
-    if (n < 0 || n >= PATH_LEN)
-        return fail("%s%s: path too long", a, b);
-    return 0;
-}
+/* buf (PATH_LEN bytes) = a followed by b; 1 after a message if it does not fit. */
+#define path_cat(buf, a, b) snnrt_path_cat(PROG, (buf), PATH_LEN, (a), (b))
 
-/* dir/name if it exists, else dir/name.gz (the reader names it if absent);
- * NULL after a message if the path is too long. */
+/* dir/name, or dir/name.gz if that is absent, in the next free path buffer. */
 static const char *idx_path(const char *dir, const char *name)
 {
-    char base[PATH_LEN];
-    char *p = path_store[path_used++];
-    if (path_cat(base, dir, "/") || path_cat(p, base, name))
-        return NULL;
-    if (access(p, F_OK) == 0)
-        return p;
-    return path_cat(base, p, ".gz") || path_cat(p, base, "") ? NULL : p;
+    return snnrt_idx_path(PROG, path_store[path_used++], PATH_LEN, dir, name);
 }
 
 static int load_set(const struct options *o, struct dataset *ds, const char *list, int classes)

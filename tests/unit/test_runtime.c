@@ -1319,6 +1319,61 @@ START_TEST(test_progress_output)
 }
 END_TEST
 
+/* rt_cli.c: the emitted programs' long options, counts and dataset paths. */
+START_TEST(test_cli_options)
+{
+    static const struct snnrt_option opts[] = {{"epochs", 1}, {"eval", 0}, {"lr", 1}, {"lr-schedule", 1},
+                                               {"help", 0}};
+    char *argv[] = {"prog", "--epochs=3", "--lr", "0.5", "--lr-s", "cosine", "-h", "--eval", "--ep", "7"};
+    const int argc = (int)(sizeof argv / sizeof argv[0]);
+    const int want[] = {0, 2, 3, 4, 1, 0};
+    const char *want_v[] = {"3", "0.5", "cosine", "", "", "7"};
+    int k = 0;
+    for (int i = 1; i < argc; i++, k++) {
+        const char *v = NULL;
+        ck_assert_int_eq(snnrt_option_next("prog", argc, argv, &i, opts, 5, &v), want[k]);
+        ck_assert_str_eq(v, want_v[k]);
+    }
+    ck_assert_int_eq(k, 6);
+    /* each refusal: -1 (the message goes to stderr) */
+    char *bad[][2] = {{"prog", "--e"},        /* ambiguous: epochs, eval */
+                      {"prog", "--nope"},     /* unknown */
+                      {"prog", "--lr"},       /* missing its value */
+                      {"prog", "--eval=1"},   /* takes none */
+                      {"prog", "epochs"}};    /* not an option */
+    for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+        int i = 1;
+        const char *v;
+        ck_assert_int_eq(snnrt_option_next("prog", 2, bad[b], &i, opts, 5, &v), -1);
+    }
+    long n = 0;
+    ck_assert_int_eq(snnrt_count_arg("prog", "epochs", "12", 1, &n), 0);
+    ck_assert_int_eq(n, 12);
+    ck_assert_int_eq(snnrt_count_arg("prog", "epochs", "0", 1, &n), 2);
+    ck_assert_int_eq(snnrt_count_arg("prog", "epochs", "3x", 1, &n), 2);
+    ck_assert_int_eq(snnrt_count_arg("prog", "epochs", "99999999999999999999", 1, &n), 2);
+    ck_assert_int_eq(n, 12);
+}
+END_TEST
+
+START_TEST(test_cli_paths)
+{
+    char buf[64], big[5000];
+    /* a raw file is taken as it is; a missing one becomes .gz for its reader to name */
+    write_bytes(tmp("raw-idx"), "x", 1);
+    ck_assert_ptr_eq(snnrt_idx_path("prog", buf, sizeof buf, tmpdir, "raw-idx"), buf);
+    ck_assert(strstr(buf, "/raw-idx") && !strstr(buf, ".gz"));
+    ck_assert_ptr_eq(snnrt_idx_path("prog", buf, sizeof buf, tmpdir, "other"), buf);
+    ck_assert(strstr(buf, "/other.gz") != NULL);
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    ck_assert_ptr_null(snnrt_idx_path("prog", buf, sizeof buf, big, "x"));
+    ck_assert_int_eq(snnrt_path_cat("prog", buf, sizeof buf, "ab", "cd"), 0);
+    ck_assert_str_eq(buf, "abcd");
+    ck_assert_int_eq(snnrt_path_cat("prog", buf, 4, "ab", "cd"), 1);
+}
+END_TEST
+
 START_TEST(test_clock_and_rss)
 {
     struct timespec ts = {0, 20 * 1000 * 1000};
@@ -1384,6 +1439,8 @@ Suite *runtime_suite(void)
     tcase_add_test(prog, test_progress_format);
     tcase_add_test(prog, test_progress_output);
     tcase_add_test(prog, test_clock_and_rss);
+    tcase_add_test(prog, test_cli_options);
+    tcase_add_test(prog, test_cli_paths);
     suite_add_tcase(s, prog);
     return s;
 }
