@@ -700,17 +700,11 @@ static bool keep_outputs(struct ir_graph *g, const char *list, struct diag *d)
         keep[found] = true;
         p += len + (comma != NULL);
     }
-    int k = 0;
     for (int i = 0; i < g->noutputs; i++) {
-        struct ir_value *v = g->outputs[i];
-        if (!keep[i] && !(v->producer && ir_op_has(v->producer->op, OPF_LOSS))) {
-            v->output_index = -1;
-            continue;
-        }
-        v->output_index = k;
-        g->outputs[k++] = v;
+        const struct ir_node *prod = g->outputs[i]->producer;
+        keep[i] = keep[i] || (prod && ir_op_has(prod->op, OPF_LOSS));
     }
-    g->noutputs = k;
+    ir_keep_outputs(g, keep);
     return true;
 }
 

@@ -68,6 +68,21 @@ struct ir_value *ir_value_find(struct ir_graph *g, const char *name)
     return NULL;
 }
 
+int ir_keep_outputs(struct ir_graph *g, const bool *keep)
+{
+    int k = 0;
+    for (int i = 0; i < g->noutputs; i++) {
+        struct ir_value *v = g->outputs[i];
+        if (!keep[i]) {
+            v->output_index = -1;
+            continue;
+        }
+        v->output_index = k;
+        g->outputs[k++] = v;
+    }
+    return g->noutputs = k;
+}
+
 static struct ir_node *node_alloc(struct ir_graph *g, enum ir_op op, const char *name)
 {
     struct ir_node *n = arena_alloc(g->arena, sizeof *n);

@@ -207,6 +207,9 @@ struct ir_graph *ir_graph_new(const char *file);
 void ir_graph_free(struct ir_graph *g);
 struct ir_value *ir_value_new(struct ir_graph *g, const char *name);
 struct ir_value *ir_value_find(struct ir_graph *g, const char *name);
+/* Drops the graph outputs i with !keep[i], renumbering the rest; returns
+ * how many remain. */
+int ir_keep_outputs(struct ir_graph *g, const bool *keep);
 struct ir_node *ir_node_new(struct ir_graph *g, enum ir_op op, const char *name);
 struct ir_node *ir_bwd_new(struct ir_graph *g, struct ir_node *fwd);
 void ir_value_set_shape(struct ir_value *v, int rank, const int64_t *dims);

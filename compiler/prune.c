@@ -13,19 +13,13 @@
 bool prune_dead(struct ir_graph *g, struct diag *d)
 {
     if (!g->training) {
-        int k = 0;
+        bool keep[sizeof g->outputs / sizeof g->outputs[0]];
         for (int i = 0; i < g->noutputs; i++) {
-            struct ir_value *v = g->outputs[i];
-            if (v->producer && ir_op_has(v->producer->op, OPF_LOSS)) {
-                v->output_index = -1;
-                continue;
-            }
-            v->output_index = k;
-            g->outputs[k++] = v;
+            const struct ir_node *p = g->outputs[i]->producer;
+            keep[i] = !(p && ir_op_has(p->op, OPF_LOSS));
         }
-        g->noutputs = k;
         g->loss = NULL;
-        if (!k)
+        if (!ir_keep_outputs(g, keep))
             return diag_error(d, "%s: nothing is left for inference: the only graph output is the loss "
                               "(add a Predict or another output)", g->file);
     }
