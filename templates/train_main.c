@@ -190,11 +190,8 @@ static int parse_options(int argc, char **argv, struct options *o)
             o->cosine = !strncmp(v, "cosine", 6);
             o->cosine_epochs = 0;
             if (o->cosine && v[6] == ':') {
-                char *end;
-                errno = 0;
-                o->cosine_epochs = strtol(v + 7, &end, 10);
-                if (end == v + 7 || *end || errno || o->cosine_epochs < 1)
-                    return usage_error("--lr-schedule is '%s'; expected cosine:N with N epochs, N >= 1", v);
+                if (snnrt_count_arg(PROG, name, v + 7, 1, &o->cosine_epochs))
+                    return 2;
             } else if (strcmp(v, "constant") && strcmp(v, "cosine")) {
                 return usage_error("--lr-schedule is '%s'; expected constant, cosine or cosine:N", v);
             }
