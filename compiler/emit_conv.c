@@ -86,6 +86,19 @@ static struct ir_value *conv_bias(struct ir_node *n)
 
 /* ---------------------------------------------------------------- Conv */
 
+/* The call of a kernel's weight layout: before the step loop when the
+ * kernel runs at every step (once per pass, not T times), else before the
+ * kernel; in an inference build, whose weights are constants, only once. */
+static void layout_call(struct emitter *e, struct ir_node *n, bool backward, FILE *f, const char *k,
+                        const char *args)
+{
+    bool loop = n->phase == IR_PH_STEP;
+    FILE *at = loop ? e->sec[backward ? SEC_BPRE : SEC_PRE] : f;
+    const char *indent = loop ? IND : ind(n);
+    emit_call_comment(at, indent, n, "weights laid out");
+    emit_call_once(e, at, indent, k, arena_printf(e->g->arena, "%s_weights(%s)", k, args), !e->g->training);
+}
+
 static bool fwd_conv(struct emitter *e, struct ir_node *n)
 {
     struct ir_value *bias = conv_bias(n);
@@ -93,9 +106,9 @@ static bool fwd_conv(struct emitter *e, struct ir_node *n)
     emit_printf(e->sec[SEC_DEFS], "SNN_CONV_FORWARD(%s, %s, %d, %d, %d)m4_dnl\n", k, geometry(e, n), bias != NULL,
                 block_vectors(n->in[1]->dims[0]), spiky(n->in[0]));
     FILE *f = body(e, n);
+    layout_call(e, n, false, f, k, arena_printf(e->g->arena, "%s, %s", P(e, n->in[1]), bias ? P(e, bias) : "NULL"));
     emit_call_comment(f, ind(n), n, NULL);
-    emit_printf(f, "%s%s(%s, %s, %s, %s);\n", ind(n), k, Pt(e, n->in[0]), P(e, n->in[1]),
-                bias ? P(e, bias) : "NULL", Pt(e, n->out[0]));
+    emit_printf(f, "%s%s(%s, %s);\n", ind(n), k, Pt(e, n->in[0]), Pt(e, n->out[0]));
     return true;
 }
 
@@ -109,11 +122,12 @@ static bool bwd_conv(struct emitter *e, struct ir_node *b, bool overwrite)
                 dx ? (overwrite ? 2 : 1) : 0, dw, db, block_vectors(w->dims[0]),
                 block_vectors(w->dims[1] * w->dims[3]), spiky(n->in[0]));
     FILE *f = bbody(e, b);
+    if (dx)
+        layout_call(e, b, true, f, k, P(e, n->in[1]));
     emit_call_comment(f, ind(b), b, "backward");
     /* the input is saved only when the weight gradient needs it */
-    emit_printf(f, "%s%s(%s, %s, %s, %s, %s, %s);\n", ind(b), k, dw ? Pt(e, n->in[0]) : "NULL",
-                P(e, n->in[1]), Pt(e, b->in[0]), dx ? Pt(e, b->out[0]) : "NULL", dw ? P(e, b->out[1]) : "NULL",
-                db ? P(e, b->out[2]) : "NULL");
+    emit_printf(f, "%s%s(%s, %s, %s, %s, %s);\n", ind(b), k, dw ? Pt(e, n->in[0]) : "NULL", Pt(e, b->in[0]),
+                dx ? Pt(e, b->out[0]) : "NULL", dw ? P(e, b->out[1]) : "NULL", db ? P(e, b->out[2]) : "NULL");
     return true;
 }
 

@@ -40,6 +40,9 @@ const char *emit_float(struct emitter *e, float x);
 const char *emit_ptr(struct emitter *e, struct ir_value *v, bool at_t);
 const char *emit_kname(struct emitter *e, struct ir_node *n, const char *part);
 void emit_call_comment(FILE *f, const char *indent, struct ir_node *n, const char *what);
+/* "call;" at f, or with once (constant weights) only at its first run,
+ * remembered in a flag named flag_done. */
+void emit_call_once(struct emitter *e, FILE *f, const char *indent, const char *flag, const char *call, bool once);
 
 /* Runs m4 -P with templates/ on a driver; *out is from the graph's arena. */
 bool emit_run_m4(struct ir_graph *g, const char *driver, size_t len, char **out, struct diag *d);

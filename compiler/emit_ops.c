@@ -166,12 +166,17 @@ static void emit_copy(struct emitter *e, FILE *f, const char *indent, struct ir_
     emit_printf(e->sec[SEC_DEFS], "SNN_TRANSPOSE(%s, %d, %d, %d, %d, 0, %d)m4_dnl\n", k, R, C, C, ldo,
                 par((double)R * C));
     emit_call_comment(f, indent, n, "weights re-laid out");
+    emit_call_once(e, f, indent, k, arena_printf(e->g->arena, "%s(%s, %s)", k, P(e, from), P(e, to)), once);
+}
+
+void emit_call_once(struct emitter *e, FILE *f, const char *indent, const char *flag, const char *call, bool once)
+{
     if (once) {
-        emit_printf(e->sec[SEC_DEFS], "static int %s_done;\n", k);
-        emit_printf(f, "%sif (!%s_done) {\n%s    %s(%s, %s);\n%s    %s_done = 1;\n%s}\n", indent, k, indent, k,
-                    P(e, from), P(e, to), indent, k, indent);
+        emit_printf(e->sec[SEC_DEFS], "static int %s_done;\n", flag);
+        emit_printf(f, "%sif (!%s_done) {\n%s    %s;\n%s    %s_done = 1;\n%s}\n", indent, flag, indent, call, indent,
+                    flag, indent);
     } else {
-        emit_printf(f, "%s%s(%s, %s);\n", indent, k, P(e, from), P(e, to));
+        emit_printf(f, "%s%s;\n", indent, call);
     }
 }
 

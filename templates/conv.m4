@@ -87,6 +87,9 @@ static inline __attribute__((unused)) int snn_conv_nonzeros(const float *restric
 }
 >>>)>>>)m4_dnl
 m4_dnl
+m4_dnl SNN_ROUND_UP(n, b): n rounded up to a multiple of b, for array sizes at file scope.
+m4_define(<<<SNN_ROUND_UP>>>, <<<m4_eval(((<<<$1>>>) + (<<<$2>>>) - 1) / (<<<$2>>>) * (<<<$2>>>))>>>)m4_dnl
+m4_dnl
 m4_dnl SNN_CONV_DIMS(N, C, H, W, M, KH, KW, SH, SW, PT, PL, PB, PR): the sizes
 m4_dnl as C constants, output sizes derived as ONNX does with ceil_mode 0.
 m4_dnl HP x WP is the padded input.
@@ -149,7 +152,8 @@ $8                    }
 >>>)m4_dnl
 m4_dnl
 m4_dnl SNN_CONV_FORWARD(fn, N, C, H, W, M, KH, KW, SH, SW, PT, PL, PB, PR, bias, NB, sparse)
-m4_dnl   y[n][m] = sum_c x[n][c] * w[m][c] (+ b[m]); bias 0 or 1. The nonzero
+m4_dnl   y[n][m] = sum_c x[n][c] * w[m][c] (+ b[m]); bias 0 or 1; fn_weights(w, b)
+m4_dnl   lays the weights out first, once per pass. The nonzero
 m4_dnl   inputs are listed once per input row, by column, then by channel
 m4_dnl   (a column's entries start at colstart[column]). The inputs one
 m4_dnl   kernel row of an output sees are then one contiguous run of its
@@ -158,26 +162,35 @@ m4_dnl   wt[c][kh][kw][m] of their taps times the input, NB vectors of output
 m4_dnl   channels at a time in registers, and stores them into y. Work:
 m4_dnl   (nonzero inputs) x taps x output channels.
 m4_define(<<<SNN_CONV_FORWARD>>>, <<<SNN_CONV_ONCE()
-static void $1(const float *restrict x, const float *restrict w, const float *restrict b,
-    float *restrict y)
+/* The weights as [c][kh][kw][m], m padded with 0, and the bias padded:
+ * laid out by the _weights function once per pass, read by the kernel at
+ * every step. The slack keeps every list entry's pointer (its tap column
+ * not yet chosen) inside the array. */
+static float $1_wt[$3 * $7 * $8 * SNN_ROUND_UP($6, 8 * $16) + ($5 + $12) * SNN_ROUND_UP($6, 8 * $16)]
+    __attribute__((aligned(64)));
+static float $1_bp[SNN_ROUND_UP($6, 8 * $16)] __attribute__((aligned(64)));
+
+static void $1_weights(const float *restrict w, const float *restrict b)
+{
+    enum { M = $6, C = $3, KK = $7 * $8, MP = SNN_ROUND_UP($6, 8 * $16) };
+    (void)b;
+    for (int m = 0; m < M; m++) {
+        $1_bp[m] = SNN_IF($15, <<<b[m]>>>, <<<0.0f>>>);
+        for (int c = 0; c < C; c++)
+            for (int k = 0; k < KK; k++)
+                $1_wt[(c * KK + k) * MP + m] = w[(m * C + c) * KK + k];
+    }
+}
+
+static void $1(const float *restrict x, float *restrict y)
 {
     SNN_CONV_DIMS($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
     enum { NB = $16, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
     enum { G = N < SNN_CONV_GROUPS ? N : SNN_CONV_GROUPS };
-    /* [c][kh][kw][m], m padded with 0; the slack keeps every list entry's
-     * pointer (its tap column not yet chosen) inside the array */
-    static float wt[C * KK * MP + (W + $11) * MP] __attribute__((aligned(64)));
-    static float bp[MP] __attribute__((aligned(64)));  /* the bias, padded */
+    const float *restrict wt = $1_wt, *restrict bp = $1_bp;
     static int colstart_g[G][H * (W + 1)];        /* per row and column: first entry */
     static const float *in_row_g[G][H * W * C];   /* per nonzero input: wt + c, column iw + PL */
     static float in_val_g[G][H * W * C];          /* and its value */
-    (void)b;
-    for (int m = 0; m < M; m++) {
-        bp[m] = SNN_IF($15, <<<b[m]>>>, <<<0.0f>>>);
-        for (int c = 0; c < C; c++)
-            for (int k = 0; k < KK; k++)
-                wt[(c * KK + k) * MP + m] = w[(m * C + c) * KK + k];
-    }
     SNN_PAR_FOR
     for (int g = 0; g < G; g++)
         for (int n = g * N / G; n < (g + 1) * N / G; n++) {
@@ -251,26 +264,39 @@ m4_dnl   of output channels at a time. dx: for each output position, its
 m4_dnl   nonzero gradients (after a MaxPool three in four are zero) weight
 m4_dnl   rows of wt2[m][kh][kw][c]; each kernel row is one contiguous run of
 m4_dnl   KW*C values of a padded channel-last buffer, cropped into dx.
+m4_dnl   With want_dx, fn_weights(w) lays wt2 out first, once per pass.
 m4_define(<<<SNN_CONV_BACKWARD>>>, <<<SNN_CONV_ONCE()
-static void $1(const float *restrict x, const float *restrict w, const float *restrict dy,
-    float *restrict dx, float *restrict dw, float *restrict db)
+SNN_IF($15, <<<m4_dnl
+/* The weights as [m][kh][kw c], each kernel row padded with 0: laid out by
+ * the _weights function once per backward pass, read by the kernel at
+ * every step. */
+static float $1_wt2[$6 * $7 * SNN_ROUND_UP($8 * $3, 8 * $19)] __attribute__((aligned(64)));
+
+static void $1_weights(const float *restrict w)
+{
+    enum { M = $6, C = $3, KH = $7, KW = $8, RW = SNN_ROUND_UP($8 * $3, 8 * $19) };
+    for (int m = 0; m < M; m++)
+        for (int c = 0; c < C; c++)
+            for (int kh = 0; kh < KH; kh++)
+                for (int kw = 0; kw < KW; kw++)
+                    $1_wt2[(m * KH + kh) * RW + kw * C + c] = w[((m * C + c) * KH + kh) * KW + kw];
+}
+
+>>>)m4_dnl
+static void $1(const float *restrict x, const float *restrict dy, float *restrict dx, float *restrict dw,
+    float *restrict db)
 {
     SNN_CONV_DIMS($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
     enum { NB = $18, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
     enum { NBX = $19, RB = 8 * NBX, RW = (KW * C + RB - 1) / RB * RB };
     enum { R = HP + KH - 1, S = WP + KW - 1 };
     enum { G = N < SNN_CONV_GROUPS ? N : SNN_CONV_GROUPS };
-    (void)x; (void)w; (void)dx; (void)dw; (void)db;
+    (void)x; (void)dx; (void)dw; (void)db;
 SNN_IF($15, <<<m4_dnl
-    static float wt2[M * KH * RW] __attribute__((aligned(64)));  /* [m][kh][kw c], padded with 0 */
+    const float *restrict wt2 = $1_wt2;
     static float dxp_g[G][HP * WP * C + RW] __attribute__((aligned(64)));  /* padded [h][w][c] */
     static int bx_off_g[G][M + 16];  /* + 16: snn_conv_nonzeros writes whole vectors */
     static float bx_val_g[G][M + 16];
-    for (int m = 0; m < M; m++)
-        for (int c = 0; c < C; c++)
-            for (int kh = 0; kh < KH; kh++)
-                for (int kw = 0; kw < KW; kw++)
-                    wt2[(m * KH + kh) * RW + kw * C + c] = w[((m * C + c) * KH + kh) * KW + kw];
 >>>)m4_dnl
     /* dy channel-last, dy[n][m][oh][ow] at row oh*SH + KH-1, column
      * ow*SW + KW-1 (for dw a tap is then a fixed offset, and outputs out of

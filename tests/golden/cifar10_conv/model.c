@@ -659,8 +659,27 @@ static inline __attribute__((unused)) int snn_conv_nonzeros(const float *restric
     return n;
 }
 
-static void k0_conv1_forward(const float *restrict x, const float *restrict w, const float *restrict b,
-    float *restrict y)
+/* The weights as [c][kh][kw][m], m padded with 0, and the bias padded:
+ * laid out by the _weights function once per pass, read by the kernel at
+ * every step. The slack keeps every list entry's pointer (its tap column
+ * not yet chosen) inside the array. */
+static float k0_conv1_forward_wt[3 * 3 * 3 * 32 + (32 + 1) * 32]
+    __attribute__((aligned(64)));
+static float k0_conv1_forward_bp[32] __attribute__((aligned(64)));
+
+static void k0_conv1_forward_weights(const float *restrict w, const float *restrict b)
+{
+    enum { M = 32, C = 3, KK = 3 * 3, MP = 32 };
+    (void)b;
+    for (int m = 0; m < M; m++) {
+        k0_conv1_forward_bp[m] = b[m];
+        for (int c = 0; c < C; c++)
+            for (int k = 0; k < KK; k++)
+                k0_conv1_forward_wt[(c * KK + k) * MP + m] = w[(m * C + c) * KK + k];
+    }
+}
+
+static void k0_conv1_forward(const float *restrict x, float *restrict y)
 {
     enum {
         N = 128, C = 3, H = 32, W = 32, M = 32, KH = 3, KW = 3, SH = 1, SW = 1,
@@ -669,20 +688,10 @@ static void k0_conv1_forward(const float *restrict x, const float *restrict w, c
     };
     enum { NB = 4, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
     enum { G = N < SNN_CONV_GROUPS ? N : SNN_CONV_GROUPS };
-    /* [c][kh][kw][m], m padded with 0; the slack keeps every list entry's
-     * pointer (its tap column not yet chosen) inside the array */
-    static float wt[C * KK * MP + (W + 1) * MP] __attribute__((aligned(64)));
-    static float bp[MP] __attribute__((aligned(64)));  /* the bias, padded */
+    const float *restrict wt = k0_conv1_forward_wt, *restrict bp = k0_conv1_forward_bp;
     static int colstart_g[G][H * (W + 1)];        /* per row and column: first entry */
     static const float *in_row_g[G][H * W * C];   /* per nonzero input: wt + c, column iw + PL */
     static float in_val_g[G][H * W * C];          /* and its value */
-    (void)b;
-    for (int m = 0; m < M; m++) {
-        bp[m] = b[m];
-        for (int c = 0; c < C; c++)
-            for (int k = 0; k < KK; k++)
-                wt[(c * KK + k) * MP + m] = w[(m * C + c) * KK + k];
-    }
     SNN_PAR_FOR
     for (int g = 0; g < G; g++)
         for (int n = g * N / G; n < (g + 1) * N / G; n++) {
@@ -846,8 +855,27 @@ SNN_INLINE void k2_lif1_step(const float *restrict in, float *restrict u, float 
     }
 }
 
-static void k3_conv2_forward(const float *restrict x, const float *restrict w, const float *restrict b,
-    float *restrict y)
+/* The weights as [c][kh][kw][m], m padded with 0, and the bias padded:
+ * laid out by the _weights function once per pass, read by the kernel at
+ * every step. The slack keeps every list entry's pointer (its tap column
+ * not yet chosen) inside the array. */
+static float k3_conv2_forward_wt[32 * 3 * 3 * 64 + (16 + 1) * 64]
+    __attribute__((aligned(64)));
+static float k3_conv2_forward_bp[64] __attribute__((aligned(64)));
+
+static void k3_conv2_forward_weights(const float *restrict w, const float *restrict b)
+{
+    enum { M = 64, C = 32, KK = 3 * 3, MP = 64 };
+    (void)b;
+    for (int m = 0; m < M; m++) {
+        k3_conv2_forward_bp[m] = b[m];
+        for (int c = 0; c < C; c++)
+            for (int k = 0; k < KK; k++)
+                k3_conv2_forward_wt[(c * KK + k) * MP + m] = w[(m * C + c) * KK + k];
+    }
+}
+
+static void k3_conv2_forward(const float *restrict x, float *restrict y)
 {
     enum {
         N = 128, C = 32, H = 16, W = 16, M = 64, KH = 3, KW = 3, SH = 1, SW = 1,
@@ -856,20 +884,10 @@ static void k3_conv2_forward(const float *restrict x, const float *restrict w, c
     };
     enum { NB = 8, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
     enum { G = N < SNN_CONV_GROUPS ? N : SNN_CONV_GROUPS };
-    /* [c][kh][kw][m], m padded with 0; the slack keeps every list entry's
-     * pointer (its tap column not yet chosen) inside the array */
-    static float wt[C * KK * MP + (W + 1) * MP] __attribute__((aligned(64)));
-    static float bp[MP] __attribute__((aligned(64)));  /* the bias, padded */
+    const float *restrict wt = k3_conv2_forward_wt, *restrict bp = k3_conv2_forward_bp;
     static int colstart_g[G][H * (W + 1)];        /* per row and column: first entry */
     static const float *in_row_g[G][H * W * C];   /* per nonzero input: wt + c, column iw + PL */
     static float in_val_g[G][H * W * C];          /* and its value */
-    (void)b;
-    for (int m = 0; m < M; m++) {
-        bp[m] = b[m];
-        for (int c = 0; c < C; c++)
-            for (int k = 0; k < KK; k++)
-                wt[(c * KK + k) * MP + m] = w[(m * C + c) * KK + k];
-    }
     SNN_PAR_FOR
     for (int g = 0; g < G; g++)
         for (int n = g * N / G; n < (g + 1) * N / G; n++) {
@@ -1428,8 +1446,23 @@ static void k4_pool2_backward(const float *restrict x, const float *restrict dy,
     }
 }
 
-static void k3_conv2_backward(const float *restrict x, const float *restrict w, const float *restrict dy,
-    float *restrict dx, float *restrict dw, float *restrict db)
+/* The weights as [m][kh][kw c], each kernel row padded with 0: laid out by
+ * the _weights function once per backward pass, read by the kernel at
+ * every step. */
+static float k3_conv2_backward_wt2[64 * 3 * 96] __attribute__((aligned(64)));
+
+static void k3_conv2_backward_weights(const float *restrict w)
+{
+    enum { M = 64, C = 32, KH = 3, KW = 3, RW = 96 };
+    for (int m = 0; m < M; m++)
+        for (int c = 0; c < C; c++)
+            for (int kh = 0; kh < KH; kh++)
+                for (int kw = 0; kw < KW; kw++)
+                    k3_conv2_backward_wt2[(m * KH + kh) * RW + kw * C + c] = w[((m * C + c) * KH + kh) * KW + kw];
+}
+
+static void k3_conv2_backward(const float *restrict x, const float *restrict dy, float *restrict dx, float *restrict dw,
+    float *restrict db)
 {
     enum {
         N = 128, C = 32, H = 16, W = 16, M = 64, KH = 3, KW = 3, SH = 1, SW = 1,
@@ -1440,16 +1473,11 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict w, 
     enum { NBX = 6, RB = 8 * NBX, RW = (KW * C + RB - 1) / RB * RB };
     enum { R = HP + KH - 1, S = WP + KW - 1 };
     enum { G = N < SNN_CONV_GROUPS ? N : SNN_CONV_GROUPS };
-    (void)x; (void)w; (void)dx; (void)dw; (void)db;
-    static float wt2[M * KH * RW] __attribute__((aligned(64)));  /* [m][kh][kw c], padded with 0 */
+    (void)x; (void)dx; (void)dw; (void)db;
+    const float *restrict wt2 = k3_conv2_backward_wt2;
     static float dxp_g[G][HP * WP * C + RW] __attribute__((aligned(64)));  /* padded [h][w][c] */
     static int bx_off_g[G][M + 16];  /* + 16: snn_conv_nonzeros writes whole vectors */
     static float bx_val_g[G][M + 16];
-    for (int m = 0; m < M; m++)
-        for (int c = 0; c < C; c++)
-            for (int kh = 0; kh < KH; kh++)
-                for (int kw = 0; kw < KW; kw++)
-                    wt2[(m * KH + kh) * RW + kw * C + c] = w[((m * C + c) * KH + kh) * KW + kw];
     /* dy channel-last, dy[n][m][oh][ow] at row oh*SH + KH-1, column
      * ow*SW + KW-1 (for dw a tap is then a fixed offset, and outputs out of
      * range read the zeros that are never written) */
@@ -1704,8 +1732,8 @@ static void k1_pool1_backward(const float *restrict x, const float *restrict dy,
     }
 }
 
-static void k0_conv1_backward(const float *restrict x, const float *restrict w, const float *restrict dy,
-    float *restrict dx, float *restrict dw, float *restrict db)
+static void k0_conv1_backward(const float *restrict x, const float *restrict dy, float *restrict dx, float *restrict dw,
+    float *restrict db)
 {
     enum {
         N = 128, C = 3, H = 32, W = 32, M = 32, KH = 3, KW = 3, SH = 1, SW = 1,
@@ -1716,7 +1744,7 @@ static void k0_conv1_backward(const float *restrict x, const float *restrict w, 
     enum { NBX = 2, RB = 8 * NBX, RW = (KW * C + RB - 1) / RB * RB };
     enum { R = HP + KH - 1, S = WP + KW - 1 };
     enum { G = N < SNN_CONV_GROUPS ? N : SNN_CONV_GROUPS };
-    (void)x; (void)w; (void)dx; (void)dw; (void)db;
+    (void)x; (void)dx; (void)dw; (void)db;
     /* dy channel-last, dy[n][m][oh][ow] at row oh*SH + KH-1, column
      * ow*SW + KW-1 (for dw a tap is then a fixed offset, and outputs out of
      * range read the zeros that are never written) */
@@ -1828,12 +1856,16 @@ static int model_begin(void)
     for (int n = 0; n < 128; n++)
         if (model_in_y[n] < 0 || model_in_y[n] >= 10)
             return snn_fail("y: label %lld of sample %d is not a class of 0..9", (long long)model_in_y[n], n);
+    /* Conv 'conv1': weights laid out */
+    k0_conv1_forward_weights(model_p_conv1_weight, model_p_conv1_bias);
     /* Conv 'conv1' */
-    k0_conv1_forward(model_in_x, model_p_conv1_weight, model_p_conv1_bias, (A + 47185920));
+    k0_conv1_forward(model_in_x, (A + 47185920));
     /* MaxPool 'pool1' */
     k1_pool1_forward((A + 47185920), (A + 51380224));
     /* state at t = 0 */
     memset((A + 53477376), 0, 1048576 * sizeof(float));
+    /* Conv 'conv2': weights laid out */
+    k3_conv2_forward_weights(model_p_conv2_weight, model_p_conv2_bias);
     memset((A + 57671680), 0, 524288 * sizeof(float));
     /* Gemm 'fc': weights re-laid out */
     k7_fc_wrows(model_p_fc_weight, (A + 54525952));
@@ -1852,7 +1884,7 @@ static void model_step_at(int t)
     /* snn.Leaky 'lif1' */
     k2_lif1_step((A + 51380224), (A + 53477376), (A + 31457280) + (size_t)t * 1048576, (A + 20971520) + (size_t)t * 1048576, NULL, k2_lif1_beta, k2_lif1_thr);
     /* Conv 'conv2' */
-    k3_conv2_forward((A + 20971520) + (size_t)t * 1048576, model_p_conv2_weight, model_p_conv2_bias, (A + 0) + (size_t)t * 2097152);
+    k3_conv2_forward((A + 20971520) + (size_t)t * 1048576, (A + 0) + (size_t)t * 2097152);
     /* MaxPool 'pool2' */
     k4_pool2_forward((A + 0) + (size_t)t * 2097152, (A + 52428800));
     /* snn.Leaky 'lif2': spikes also as bits */
@@ -1926,6 +1958,8 @@ void model_backward(void)
     memset((A + 58976512), 0, 1280 * sizeof(float));
     memset((A + 58884096), 0, 65536 * sizeof(float));
     memset((A + 58195968), 0, 524288 * sizeof(float));
+    /* Conv 'conv2': weights laid out */
+    k3_conv2_backward_weights(model_p_conv2_weight);
     memset((A + 55574528), 0, 1048576 * sizeof(float));
     memset((A + 56623104), 0, 1048576 * sizeof(float));
     for (int t = 9; t >= 0; t--) {
@@ -1943,7 +1977,7 @@ void model_backward(void)
         /* MaxPool 'pool2': backward */
         k4_pool2_backward((A + 0) + (size_t)t * 2097152, (A + 54525952), (A + 51380224));
         /* Conv 'conv2': backward */
-        k3_conv2_backward((A + 20971520) + (size_t)t * 1048576, model_p_conv2_weight, (A + 51380224), (A + 54525952), model_g_conv2_weight, model_g_conv2_bias);
+        k3_conv2_backward((A + 20971520) + (size_t)t * 1048576, (A + 51380224), (A + 54525952), model_g_conv2_weight, model_g_conv2_bias);
         /* snn.Leaky 'lif1': backward through time */
         k2_lif1_backward(t, (A + 31457280), (A + 54525952), NULL, (A + 55574528), (A + 56623104), k2_lif1_beta, k2_lif1_thr, NULL, NULL);
     }
@@ -1952,7 +1986,7 @@ void model_backward(void)
     /* MaxPool 'pool1': backward */
     k1_pool1_backward((A + 47185920), (A + 55574528), (A + 0));
     /* Conv 'conv1': backward */
-    k0_conv1_backward(model_in_x, model_p_conv1_weight, (A + 0), NULL, model_g_conv1_weight, model_g_conv1_bias);
+    k0_conv1_backward(model_in_x, (A + 0), NULL, model_g_conv1_weight, model_g_conv1_bias);
     SNN_PASS_END(&model_tune_bwd);
 }
 

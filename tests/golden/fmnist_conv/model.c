@@ -660,8 +660,27 @@ static inline __attribute__((unused)) int snn_conv_nonzeros(const float *restric
     return n;
 }
 
-static void k0_conv1_forward(const float *restrict x, const float *restrict w, const float *restrict b,
-    float *restrict y)
+/* The weights as [c][kh][kw][m], m padded with 0, and the bias padded:
+ * laid out by the _weights function once per pass, read by the kernel at
+ * every step. The slack keeps every list entry's pointer (its tap column
+ * not yet chosen) inside the array. */
+static float k0_conv1_forward_wt[1 * 5 * 5 * 16 + (28 + 0) * 16]
+    __attribute__((aligned(64)));
+static float k0_conv1_forward_bp[16] __attribute__((aligned(64)));
+
+static void k0_conv1_forward_weights(const float *restrict w, const float *restrict b)
+{
+    enum { M = 12, C = 1, KK = 5 * 5, MP = 16 };
+    (void)b;
+    for (int m = 0; m < M; m++) {
+        k0_conv1_forward_bp[m] = b[m];
+        for (int c = 0; c < C; c++)
+            for (int k = 0; k < KK; k++)
+                k0_conv1_forward_wt[(c * KK + k) * MP + m] = w[(m * C + c) * KK + k];
+    }
+}
+
+static void k0_conv1_forward(const float *restrict x, float *restrict y)
 {
     enum {
         N = 128, C = 1, H = 28, W = 28, M = 12, KH = 5, KW = 5, SH = 1, SW = 1,
@@ -670,20 +689,10 @@ static void k0_conv1_forward(const float *restrict x, const float *restrict w, c
     };
     enum { NB = 2, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
     enum { G = N < SNN_CONV_GROUPS ? N : SNN_CONV_GROUPS };
-    /* [c][kh][kw][m], m padded with 0; the slack keeps every list entry's
-     * pointer (its tap column not yet chosen) inside the array */
-    static float wt[C * KK * MP + (W + 0) * MP] __attribute__((aligned(64)));
-    static float bp[MP] __attribute__((aligned(64)));  /* the bias, padded */
+    const float *restrict wt = k0_conv1_forward_wt, *restrict bp = k0_conv1_forward_bp;
     static int colstart_g[G][H * (W + 1)];        /* per row and column: first entry */
     static const float *in_row_g[G][H * W * C];   /* per nonzero input: wt + c, column iw + PL */
     static float in_val_g[G][H * W * C];          /* and its value */
-    (void)b;
-    for (int m = 0; m < M; m++) {
-        bp[m] = b[m];
-        for (int c = 0; c < C; c++)
-            for (int k = 0; k < KK; k++)
-                wt[(c * KK + k) * MP + m] = w[(m * C + c) * KK + k];
-    }
     SNN_PAR_FOR
     for (int g = 0; g < G; g++)
         for (int n = g * N / G; n < (g + 1) * N / G; n++) {
@@ -847,8 +856,27 @@ SNN_INLINE void k2_lif1_step(const float *restrict in, float *restrict u, float 
     }
 }
 
-static void k3_conv2_forward(const float *restrict x, const float *restrict w, const float *restrict b,
-    float *restrict y)
+/* The weights as [c][kh][kw][m], m padded with 0, and the bias padded:
+ * laid out by the _weights function once per pass, read by the kernel at
+ * every step. The slack keeps every list entry's pointer (its tap column
+ * not yet chosen) inside the array. */
+static float k3_conv2_forward_wt[12 * 5 * 5 * 64 + (12 + 0) * 64]
+    __attribute__((aligned(64)));
+static float k3_conv2_forward_bp[64] __attribute__((aligned(64)));
+
+static void k3_conv2_forward_weights(const float *restrict w, const float *restrict b)
+{
+    enum { M = 64, C = 12, KK = 5 * 5, MP = 64 };
+    (void)b;
+    for (int m = 0; m < M; m++) {
+        k3_conv2_forward_bp[m] = b[m];
+        for (int c = 0; c < C; c++)
+            for (int k = 0; k < KK; k++)
+                k3_conv2_forward_wt[(c * KK + k) * MP + m] = w[(m * C + c) * KK + k];
+    }
+}
+
+static void k3_conv2_forward(const float *restrict x, float *restrict y)
 {
     enum {
         N = 128, C = 12, H = 12, W = 12, M = 64, KH = 5, KW = 5, SH = 1, SW = 1,
@@ -857,20 +885,10 @@ static void k3_conv2_forward(const float *restrict x, const float *restrict w, c
     };
     enum { NB = 8, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
     enum { G = N < SNN_CONV_GROUPS ? N : SNN_CONV_GROUPS };
-    /* [c][kh][kw][m], m padded with 0; the slack keeps every list entry's
-     * pointer (its tap column not yet chosen) inside the array */
-    static float wt[C * KK * MP + (W + 0) * MP] __attribute__((aligned(64)));
-    static float bp[MP] __attribute__((aligned(64)));  /* the bias, padded */
+    const float *restrict wt = k3_conv2_forward_wt, *restrict bp = k3_conv2_forward_bp;
     static int colstart_g[G][H * (W + 1)];        /* per row and column: first entry */
     static const float *in_row_g[G][H * W * C];   /* per nonzero input: wt + c, column iw + PL */
     static float in_val_g[G][H * W * C];          /* and its value */
-    (void)b;
-    for (int m = 0; m < M; m++) {
-        bp[m] = b[m];
-        for (int c = 0; c < C; c++)
-            for (int k = 0; k < KK; k++)
-                wt[(c * KK + k) * MP + m] = w[(m * C + c) * KK + k];
-    }
     SNN_PAR_FOR
     for (int g = 0; g < G; g++)
         for (int n = g * N / G; n < (g + 1) * N / G; n++) {
@@ -1452,8 +1470,23 @@ static void k4_pool2_backward(const float *restrict x, const float *restrict dy,
     }
 }
 
-static void k3_conv2_backward(const float *restrict x, const float *restrict w, const float *restrict dy,
-    float *restrict dx, float *restrict dw, float *restrict db)
+/* The weights as [m][kh][kw c], each kernel row padded with 0: laid out by
+ * the _weights function once per backward pass, read by the kernel at
+ * every step. */
+static float k3_conv2_backward_wt2[64 * 5 * 64] __attribute__((aligned(64)));
+
+static void k3_conv2_backward_weights(const float *restrict w)
+{
+    enum { M = 64, C = 12, KH = 5, KW = 5, RW = 64 };
+    for (int m = 0; m < M; m++)
+        for (int c = 0; c < C; c++)
+            for (int kh = 0; kh < KH; kh++)
+                for (int kw = 0; kw < KW; kw++)
+                    k3_conv2_backward_wt2[(m * KH + kh) * RW + kw * C + c] = w[((m * C + c) * KH + kh) * KW + kw];
+}
+
+static void k3_conv2_backward(const float *restrict x, const float *restrict dy, float *restrict dx, float *restrict dw,
+    float *restrict db)
 {
     enum {
         N = 128, C = 12, H = 12, W = 12, M = 64, KH = 5, KW = 5, SH = 1, SW = 1,
@@ -1464,16 +1497,11 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict w, 
     enum { NBX = 8, RB = 8 * NBX, RW = (KW * C + RB - 1) / RB * RB };
     enum { R = HP + KH - 1, S = WP + KW - 1 };
     enum { G = N < SNN_CONV_GROUPS ? N : SNN_CONV_GROUPS };
-    (void)x; (void)w; (void)dx; (void)dw; (void)db;
-    static float wt2[M * KH * RW] __attribute__((aligned(64)));  /* [m][kh][kw c], padded with 0 */
+    (void)x; (void)dx; (void)dw; (void)db;
+    const float *restrict wt2 = k3_conv2_backward_wt2;
     static float dxp_g[G][HP * WP * C + RW] __attribute__((aligned(64)));  /* padded [h][w][c] */
     static int bx_off_g[G][M + 16];  /* + 16: snn_conv_nonzeros writes whole vectors */
     static float bx_val_g[G][M + 16];
-    for (int m = 0; m < M; m++)
-        for (int c = 0; c < C; c++)
-            for (int kh = 0; kh < KH; kh++)
-                for (int kw = 0; kw < KW; kw++)
-                    wt2[(m * KH + kh) * RW + kw * C + c] = w[((m * C + c) * KH + kh) * KW + kw];
     /* dy channel-last, dy[n][m][oh][ow] at row oh*SH + KH-1, column
      * ow*SW + KW-1 (for dw a tap is then a fixed offset, and outputs out of
      * range read the zeros that are never written) */
@@ -1728,8 +1756,8 @@ static void k1_pool1_backward(const float *restrict x, const float *restrict dy,
     }
 }
 
-static void k0_conv1_backward(const float *restrict x, const float *restrict w, const float *restrict dy,
-    float *restrict dx, float *restrict dw, float *restrict db)
+static void k0_conv1_backward(const float *restrict x, const float *restrict dy, float *restrict dx, float *restrict dw,
+    float *restrict db)
 {
     enum {
         N = 128, C = 1, H = 28, W = 28, M = 12, KH = 5, KW = 5, SH = 1, SW = 1,
@@ -1740,7 +1768,7 @@ static void k0_conv1_backward(const float *restrict x, const float *restrict w, 
     enum { NBX = 1, RB = 8 * NBX, RW = (KW * C + RB - 1) / RB * RB };
     enum { R = HP + KH - 1, S = WP + KW - 1 };
     enum { G = N < SNN_CONV_GROUPS ? N : SNN_CONV_GROUPS };
-    (void)x; (void)w; (void)dx; (void)dw; (void)db;
+    (void)x; (void)dx; (void)dw; (void)db;
     /* dy channel-last, dy[n][m][oh][ow] at row oh*SH + KH-1, column
      * ow*SW + KW-1 (for dw a tap is then a fixed offset, and outputs out of
      * range read the zeros that are never written) */
@@ -1852,12 +1880,16 @@ static int model_begin(void)
     for (int n = 0; n < 128; n++)
         if (model_in_y[n] < 0 || model_in_y[n] >= 10)
             return snn_fail("y: label %lld of sample %d is not a class of 0..9", (long long)model_in_y[n], n);
+    /* Conv 'conv1': weights laid out */
+    k0_conv1_forward_weights(model_p_conv1_weight, model_p_conv1_bias);
     /* Conv 'conv1' */
-    k0_conv1_forward(model_in_x, model_p_conv1_weight, model_p_conv1_bias, (A + 27443200));
+    k0_conv1_forward(model_in_x, (A + 27443200));
     /* MaxPool 'pool1' */
     k1_pool1_forward((A + 27443200), (A + 28327936));
     /* state at t = 0 */
     memset((A + 28852224), 0, 221184 * sizeof(float));
+    /* Conv 'conv2': weights laid out */
+    k3_conv2_forward_weights(model_p_conv2_weight, model_p_conv2_bias);
     memset((A + 29736960), 0, 131072 * sizeof(float));
     /* Gemm 'fc': weights re-laid out */
     k7_fc_wrows(model_p_fc_weight, (A + 28811264));
@@ -1877,7 +1909,7 @@ static void model_step_at(int t)
     /* snn.Leaky 'lif1' */
     k2_lif1_step((A + 28327936), (A + 28852224), (A + 18636800) + (size_t)t * 221184, (A + 13107200) + (size_t)t * 221184, NULL, k2_lif1_beta, k2_lif1_thr);
     /* Conv 'conv2' */
-    k3_conv2_forward((A + 13107200) + (size_t)t * 221184, model_p_conv2_weight, model_p_conv2_bias, (A + 0) + (size_t)t * 524288);
+    k3_conv2_forward((A + 13107200) + (size_t)t * 221184, (A + 0) + (size_t)t * 524288);
     /* MaxPool 'pool2' */
     k4_pool2_forward((A + 0) + (size_t)t * 524288, (A + 28549120));
     /* snn.Leaky 'lif2': spikes also as bits */
@@ -1955,6 +1987,8 @@ void model_backward(void)
     memset((A + 30183168), 0, 1280 * sizeof(float));
     memset((A + 30165504), 0, 16384 * sizeof(float));
     memset((A + 29868032), 0, 131072 * sizeof(float));
+    /* Conv 'conv2': weights laid out */
+    k3_conv2_backward_weights(model_p_conv2_weight);
     memset((A + 29294592), 0, 221184 * sizeof(float));
     memset((A + 29515776), 0, 221184 * sizeof(float));
     for (int t = 24; t >= 0; t--) {
@@ -1972,7 +2006,7 @@ void model_backward(void)
         /* MaxPool 'pool2': backward */
         k4_pool2_backward((A + 0) + (size_t)t * 524288, (A + 29073408), (A + 28327936));
         /* Conv 'conv2': backward */
-        k3_conv2_backward((A + 13107200) + (size_t)t * 221184, model_p_conv2_weight, (A + 28327936), (A + 29073408), model_g_conv2_weight, model_g_conv2_bias);
+        k3_conv2_backward((A + 13107200) + (size_t)t * 221184, (A + 28327936), (A + 29073408), model_g_conv2_weight, model_g_conv2_bias);
         /* snn.Leaky 'lif1': backward through time */
         k2_lif1_backward(t, (A + 18636800), (A + 29073408), NULL, (A + 29294592), (A + 29515776), k2_lif1_beta, k2_lif1_thr, NULL, NULL);
     }
@@ -1981,7 +2015,7 @@ void model_backward(void)
     /* MaxPool 'pool1': backward */
     k1_pool1_backward((A + 27443200), (A + 29294592), (A + 0));
     /* Conv 'conv1': backward */
-    k0_conv1_backward(model_in_x, model_p_conv1_weight, (A + 0), NULL, model_g_conv1_weight, model_g_conv1_bias);
+    k0_conv1_backward(model_in_x, (A + 0), NULL, model_g_conv1_weight, model_g_conv1_bias);
     SNN_PASS_END(&model_tune_bwd);
 }
 
