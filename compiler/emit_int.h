@@ -37,6 +37,10 @@ struct emitter {
 
 void emit_printf(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *emit_float(struct emitter *e, float x);
+/* The n floats as C literals, 8 a line, each followed by a comma. */
+void emit_floats(FILE *f, const float *x, size_t n);
+/* s in capitals, for macro names. */
+const char *emit_upper(struct emitter *e, const char *s);
 const char *emit_ptr(struct emitter *e, struct ir_value *v, bool at_t);
 const char *emit_kname(struct emitter *e, struct ir_node *n, const char *part);
 void emit_call_comment(FILE *f, const char *indent, struct ir_node *n, const char *what);

@@ -425,12 +425,11 @@ static void ints(FILE *f, const char *decl, const int32_t *x, size_t n)
     fprintf(f, "\n};\n");
 }
 
-static void floats(struct mcu *m, FILE *f, const char *decl, const float *x, size_t n)
+static void floats(FILE *f, const char *decl, const float *x, size_t n)
 {
     fprintf(f, "%s = {", decl);
-    for (size_t i = 0; i < n; i++)
-        fprintf(f, "%s%s,", i % 8 ? " " : "\n    ", emit_float(&m->e, x[i]));
-    fprintf(f, "\n};\n");
+    emit_floats(f, x, n);
+    fprintf(f, "};\n");
 }
 
 static const char *factor(struct mcu *m, float x)
@@ -623,12 +622,12 @@ static void emit_gemm_defs(struct mcu *m, FILE *f, struct mgemm *l)
     fprintf(f, "\n/* %s '%s': %d -> %d, %s */\n", ir_op_name(l->n->op), l->n->name, l->K, l->O,
             l->from_input ? "on the static input, once per inference" : "on spikes, one row per spike");
     if (!m->q) {
-        floats(m, f, arena_printf(a, "static const float %s_w[%zu]", l->k, (size_t)l->K * l->O), l->w,
+        floats(f, arena_printf(a, "static const float %s_w[%zu]", l->k, (size_t)l->K * l->O), l->w,
                (size_t)l->K * l->O);
         float *b = arena_array(a, (size_t)l->O, sizeof *b);
         for (int o = 0; o < l->O; o++)
             b[o] = l->b ? l->b[l->bias_scalar ? 0 : o] : 0.0f;
-        floats(m, f, arena_printf(a, "static const float %s_b[%d]", l->k, l->O), b, (size_t)l->O);
+        floats(f, arena_printf(a, "static const float %s_b[%d]", l->k, l->O), b, (size_t)l->O);
         if (l->from_input)
             for (int u8 = 0; u8 < 2; u8++)
                 fprintf(f, "SNN_MCU_F_DENSE(%s%s, %d, %d, <<<%s>>>, <<<%s>>>, %s, <<<%s>>>)m4_dnl\n", l->k,
@@ -697,13 +696,13 @@ static void emit_leaky_defs(struct mcu *m, FILE *f, struct mleaky *l)
     if (!m->q) {
         const char *bi = "0", *ti = "0";
         if (l->beta_p) {
-            floats(m, f, arena_printf(a, "static const float %s_beta[%zu]", l->k, l->beta_n), l->beta_p, l->beta_n);
+            floats(f, arena_printf(a, "static const float %s_beta[%zu]", l->k, l->beta_n), l->beta_p, l->beta_n);
             bi = l->beta_n == 1 ? "0" : "j";
         } else {
             fprintf(f, "static const float %s_beta[1] = {%s};\n", l->k, emit_float(&m->e, l->beta_c));
         }
         if (l->thr_p) {
-            floats(m, f, arena_printf(a, "static const float %s_thr[%zu]", l->k, l->thr_n), l->thr_p, l->thr_n);
+            floats(f, arena_printf(a, "static const float %s_thr[%zu]", l->k, l->thr_n), l->thr_p, l->thr_n);
             ti = l->thr_n == 1 ? "0" : "j";
         } else {
             fprintf(f, "static const float %s_thr[1] = {%s};\n", l->k, emit_float(&m->e, l->thr_c));
@@ -968,11 +967,7 @@ bool emit_mcu_model(struct ir_graph *g, const struct emit_options *o, struct dia
     m.e.prefix = m.P = o->prefix ? o->prefix : "model";
     m.e.cmdline = o->cmdline;
     m.q = o->quantize && !strcmp(o->quantize, "int8");
-    char *U = arena_strdup(g->arena, m.P);
-    for (char *p = U; *p; p++)
-        if (*p >= 'a' && *p <= 'z')
-            *p = (char)(*p - 'a' + 'A');
-    m.U = U;
+    m.U = emit_upper(&m.e, m.P);
     m.kind = arena_array(g->arena, (size_t)g->nvalues + 1, sizeof *m.kind);
     m.src = arena_array(g->arena, (size_t)g->nvalues + 1, sizeof *m.src);
     if (g->set.num_steps > 65534)
