@@ -695,11 +695,15 @@ static void emit_leaky_defs(struct mcu *m, FILE *f, struct mleaky *l)
     fprintf(f, "\n/* snn.Leaky '%s': %d neurons, reset %s */\n", l->n->name, l->M, reset);
     if (!m->q) {
         const char *bi = "0", *ti = "0";
+        /* beta clamped to [0, 1] here, not per neuron at every step */
         if (l->beta_p) {
-            floats(f, arena_printf(a, "static const float %s_beta[%zu]", l->k, l->beta_n), l->beta_p, l->beta_n);
+            float *b = arena_array(a, l->beta_n, sizeof *b);
+            for (size_t j = 0; j < l->beta_n; j++)
+                b[j] = leaky_beta(l, (int)j);
+            floats(f, arena_printf(a, "static const float %s_beta[%zu]", l->k, l->beta_n), b, l->beta_n);
             bi = l->beta_n == 1 ? "0" : "j";
         } else {
-            fprintf(f, "static const float %s_beta[1] = {%s};\n", l->k, emit_float(&m->e, l->beta_c));
+            fprintf(f, "static const float %s_beta[1] = {%s};\n", l->k, emit_float(&m->e, leaky_beta(l, 0)));
         }
         if (l->thr_p) {
             floats(f, arena_printf(a, "static const float %s_thr[%zu]", l->k, l->thr_n), l->thr_p, l->thr_n);

@@ -48,14 +48,14 @@ static void $1(const $5 *restrict spk, int n, const float *restrict w,
 >>>)m4_dnl
 m4_dnl
 m4_dnl SNN_MCU_F_LEAKY(fn, M, reset, bidx, tidx, idx_t): as SNN_LEAKY_FORWARD,
-m4_dnl on one sample, giving a spike list.
+m4_dnl on one sample, giving a spike list; beta comes clamped to [0, 1].
 m4_define(<<<SNN_MCU_F_LEAKY>>>, <<<
 static int $1(const float *restrict in, float *restrict u, $6 *restrict spk,
     const float *restrict beta, const float *restrict thr)
 {
     int n = 0;
     for (int j = 0; j < $2; j++) {
-        const float b = beta[$4] < 0.0f ? 0.0f : beta[$4] > 1.0f ? 1.0f : beta[$4];
+        const float b = beta[$4];
         const float th = thr[$5];
         const float prev = u[j];
 m4_ifelse(<<<$3>>>, <<<0>>>, <<<m4_dnl
