@@ -112,58 +112,12 @@ static void save(struct ir_value *v)
         ir_root(v)->saved = true, v->saved = true;
 }
 
-/* Forward values the backward of n reads. */
+/* Forward values the backward b of n reads (ir_bwd_reads says which). */
 static void mark_saved(struct ir_node *n, struct ir_node *b)
 {
-    switch (n->op) {
-    case IR_OP_GEMM:
-    case IR_OP_MATMUL:
-    case IR_OP_CONV:
-        if (b->out[1] || (n->nin > 2 && b->out[2]))
-            save(n->in[0]);
-        break;
-    case IR_OP_MUL:
-        if (b->out[0])
-            save(n->in[1]);
-        if (b->out[1])
-            save(n->in[0]);
-        break;
-    case IR_OP_RELU:
-    case IR_OP_MAXPOOL:
-        save(n->in[0]);
-        break;
-    case IR_OP_LEAKY:
-        save(n->out[1]);
-        break;
-    case IR_OP_SYNAPTIC:
-        save(n->out[2]);
-        break;
-    case IR_OP_MS_LEAKY:
-        save(n->out[0]);
-        save(n->out[1]);
-        break;
-    case IR_OP_CE_MEMBRANE_LOSS:
-    case IR_OP_CE_RATE_LOSS:
-    case IR_OP_MSE_MEMBRANE_LOSS:
-        save(n->in[0]);
-        break;
-    case IR_OP_ADD:
-    case IR_OP_SUB:
-    case IR_OP_FLATTEN:
-    case IR_OP_RESHAPE:
-    case IR_OP_IDENTITY:
-    case IR_OP_AVGPOOL:
-    case IR_OP_RATE_ENCODE:
-    case IR_OP_LATENCY_ENCODE:
-    case IR_OP_SPIKE_COUNT:
-    case IR_OP_PREDICT:
-    case IR_OP_CE_COUNT_LOSS:
-    case IR_OP_CE_MAX_MEM_LOSS:
-    case IR_OP_MSE_COUNT_LOSS:
-    case IR_OP_CE_TEMPORAL_LOSS:
-    case IR_OP_COUNT:
-        break;
-    }
+    for (int k = 0; k < n->nin + n->nout; k++)
+        if (ir_bwd_reads(b, k))
+            save(k < n->nin ? n->in[k] : n->out[k - n->nin]);
 }
 
 static void build_grad(struct ir_graph *g, struct ir_node *n, const bool *need)

@@ -68,6 +68,49 @@ struct ir_value *ir_value_find(struct ir_graph *g, const char *name)
     return NULL;
 }
 
+bool ir_bwd_reads(const struct ir_node *b, int k)
+{
+    const struct ir_node *f = b->fwd;
+    int out = k - f->nin; /* output slot, or negative for an input */
+    switch (f->op) {
+    case IR_OP_GEMM:
+    case IR_OP_MATMUL:
+    case IR_OP_CONV:
+        return k == 0 && (b->out[1] || (f->nin > 2 && b->out[2]));
+    case IR_OP_MUL:
+        return (k == 1 && b->out[0]) || (k == 0 && b->out[1]);
+    case IR_OP_RELU:
+    case IR_OP_MAXPOOL:
+    case IR_OP_CE_MEMBRANE_LOSS:
+    case IR_OP_CE_RATE_LOSS:
+    case IR_OP_MSE_MEMBRANE_LOSS:
+        return k == 0;
+    case IR_OP_LEAKY:
+        return out == 1;
+    case IR_OP_SYNAPTIC:
+        return out == 2;
+    case IR_OP_MS_LEAKY:
+        return out == 0 || out == 1;
+    case IR_OP_ADD:
+    case IR_OP_SUB:
+    case IR_OP_FLATTEN:
+    case IR_OP_RESHAPE:
+    case IR_OP_IDENTITY:
+    case IR_OP_AVGPOOL:
+    case IR_OP_RATE_ENCODE:
+    case IR_OP_LATENCY_ENCODE:
+    case IR_OP_SPIKE_COUNT:
+    case IR_OP_PREDICT:
+    case IR_OP_CE_COUNT_LOSS:
+    case IR_OP_CE_MAX_MEM_LOSS:
+    case IR_OP_MSE_COUNT_LOSS:
+    case IR_OP_CE_TEMPORAL_LOSS:
+    case IR_OP_COUNT:
+        break;
+    }
+    return false;
+}
+
 int ir_keep_outputs(struct ir_graph *g, const bool *keep)
 {
     int k = 0;

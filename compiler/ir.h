@@ -207,6 +207,9 @@ struct ir_graph *ir_graph_new(const char *file);
 void ir_graph_free(struct ir_graph *g);
 struct ir_value *ir_value_new(struct ir_graph *g, const char *name);
 struct ir_value *ir_value_find(struct ir_graph *g, const char *name);
+/* Does backward node b read slot k of its forward node (its inputs, then
+ * its outputs)? autodiff.c saves those values, plan.c keeps them. */
+bool ir_bwd_reads(const struct ir_node *b, int k);
 /* Drops the graph outputs i with !keep[i], renumbering the rest; returns
  * how many remain. */
 int ir_keep_outputs(struct ir_graph *g, const bool *keep);

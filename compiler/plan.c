@@ -120,51 +120,6 @@ static bool reads_bits(const struct ir_node *n, int k)
     return is_dense(n) && k == 0 && n->event;
 }
 
-/* Does backward node b read slot k of its forward node (inputs, then
- * outputs)? What autodiff.c's mark_saved marks, node by node. */
-static bool bwd_reads(const struct ir_node *b, int k)
-{
-    const struct ir_node *f = b->fwd;
-    int out = k - f->nin; /* output slot, or negative for an input */
-    switch (f->op) {
-    case IR_OP_GEMM:
-    case IR_OP_MATMUL:
-    case IR_OP_CONV:
-        return k == 0 && (b->out[1] || (f->nin > 2 && b->out[2]));
-    case IR_OP_MUL:
-        return (k == 1 && b->out[0]) || (k == 0 && b->out[1]);
-    case IR_OP_RELU:
-    case IR_OP_MAXPOOL:
-    case IR_OP_CE_MEMBRANE_LOSS:
-    case IR_OP_CE_RATE_LOSS:
-    case IR_OP_MSE_MEMBRANE_LOSS:
-        return k == 0;
-    case IR_OP_LEAKY:
-        return out == 1;
-    case IR_OP_SYNAPTIC:
-        return out == 2;
-    case IR_OP_MS_LEAKY:
-        return out == 0 || out == 1;
-    case IR_OP_ADD:
-    case IR_OP_SUB:
-    case IR_OP_FLATTEN:
-    case IR_OP_RESHAPE:
-    case IR_OP_IDENTITY:
-    case IR_OP_AVGPOOL:
-    case IR_OP_RATE_ENCODE:
-    case IR_OP_LATENCY_ENCODE:
-    case IR_OP_SPIKE_COUNT:
-    case IR_OP_PREDICT:
-    case IR_OP_CE_COUNT_LOSS:
-    case IR_OP_CE_MAX_MEM_LOSS:
-    case IR_OP_MSE_COUNT_LOSS:
-    case IR_OP_CE_TEMPORAL_LOSS:
-    case IR_OP_COUNT:
-        break;
-    }
-    return false;
-}
-
 /* Kernel forms of the dense products and the weight copies they need. */
 static void choose_dense(struct ir_graph *g)
 {
@@ -223,7 +178,7 @@ static struct readers find_readers(struct ir_graph *g, struct ir_value *r)
         struct ir_node *b = g->bwd[j], *f = b->fwd;
         for (int k = 0; k < f->nin + f->nout; k++) {
             struct ir_value *v = k < f->nin ? f->in[k] : f->out[k - f->nin];
-            if (!v || ir_root(v) != r || !bwd_reads(b, k))
+            if (!v || ir_root(v) != r || !ir_bwd_reads(b, k))
                 continue;
             if (k < f->nin && reads_bits(f, k))
                 rd.bit_bwd = true;
@@ -452,7 +407,7 @@ static void choose_recompute(struct ir_graph *g)
             for (int k = 0; k < g->bwd[j]->fwd->nin + g->bwd[j]->fwd->nout; k++) {
                 struct ir_node *f = g->bwd[j]->fwd;
                 struct ir_value *v = k < f->nin ? f->in[k] : f->out[k - f->nin];
-                if (v && ir_root(v) == mem && bwd_reads(g->bwd[j], k) && f != n)
+                if (v && ir_root(v) == mem && ir_bwd_reads(g->bwd[j], k) && f != n)
                     other = true;
             }
         if (other)
