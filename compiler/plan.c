@@ -520,8 +520,12 @@ static void touch_node(struct ir_node *n, const struct sched *s)
 {
     int p = n->pos;
     bool step = n->phase == IR_PH_STEP;
-    for (int k = 0; k < n->nin; k++)
+    /* bit copies of spikes: written with their floats, read by event kernels */
+    for (int k = 0; k < n->nin; k++) {
         touch(n->in[k], p);
+        if (n->in[k] && !n->fwd)
+            touch(ir_root(n->in[k])->bits, p);
+    }
     for (int k = 0; k < n->nout; k++) {
         struct ir_value *o = n->out[k];
         /* a step node's static output is an accumulator: set up before the
@@ -531,14 +535,11 @@ static void touch_node(struct ir_node *n, const struct sched *s)
             touch(o, s->l1e);
         }
         touch(o, p);
+        if (o && !n->fwd)
+            touch(ir_root(o)->bits, p);
     }
-    for (int k = 0; k < n->naux; k++) {
-        if (step) {
-            touch(n->aux[k], n->fwd ? s->l2b : s->l1b);
-            touch(n->aux[k], n->fwd ? s->l2e : s->l1e);
-        }
-        touch(n->aux[k], p);
-    }
+    for (int k = 0; k < n->naux; k++)
+        touch_phase(n->aux[k], n, s);
     /* re-laid-out weights; inference copies its constant weights once and
      * keeps them */
     if (n->wcopy) {
@@ -557,23 +558,14 @@ static void touch_node(struct ir_node *n, const struct sched *s)
         touch_phase(n->fwd->segbuf, n, s);
         touch_phase(n->fwd->in[0], n, s);
     }
-    /* bit copies of spikes: written with their floats, read by event kernels */
-    for (int k = 0; k < n->nout; k++)
-        if (n->out[k] && ir_root(n->out[k])->bits && !n->fwd)
-            touch(ir_root(n->out[k])->bits, p);
-    for (int k = 0; k < n->nin; k++)
-        if (n->in[k] && ir_root(n->in[k])->bits && !n->fwd)
-            touch(ir_root(n->in[k])->bits, p);
-    if (n->fwd) { /* what backward reads of the forward pass */
-        for (int k = 0; k < n->fwd->nin; k++)
-            if (n->fwd->in[k] && ir_root(n->fwd->in[k])->bits && ir_root(n->fwd->in[k])->bits->saved)
-                touch(ir_root(n->fwd->in[k])->bits, p);
-    }
     if (n->fwd) { /* what backward reads of the forward pass */
         struct ir_node *f = n->fwd;
-        for (int k = 0; k < f->nin; k++)
+        for (int k = 0; k < f->nin; k++) {
             if (f->in[k] && f->in[k]->saved)
                 touch(f->in[k], p);
+            if (f->in[k] && ir_root(f->in[k])->bits && ir_root(f->in[k])->bits->saved)
+                touch(ir_root(f->in[k])->bits, p);
+        }
         for (int k = 0; k < f->nout; k++)
             if (f->out[k] && f->out[k]->saved)
                 touch(f->out[k], p);
