@@ -4,7 +4,8 @@
  * Takes: argv and a table of option names. Gives: each option's index and
  * value in turn; messages "PROG: ..." on stderr with the exit status the
  * programs use (2 for a bad command line, with a hint; 1 otherwise); the
- * IDX file of a dataset folder, raw or gzip.
+ * IDX file of a dataset folder, raw or gzip; the names of a comma-separated
+ * list of files.
  * Holds: no allocation; paths live in the caller's buffers.
  */
 #ifndef _POSIX_C_SOURCE
@@ -107,4 +108,25 @@ const char *snnrt_idx_path(const char *prog, char *buf, size_t len, const char *
     if (access(buf, F_OK) != 0)
         memcpy(buf + n, ".gz", 4); /* the reader names it if it is absent too */
     return buf;
+}
+
+int snnrt_split_list(const char *prog, const char *list, char *store, size_t len, int max, const char **out)
+{
+    int n = 0;
+    for (const char *s = list; *s;) {
+        const char *comma = strchr(s, ',');
+        size_t l = comma ? (size_t)(comma - s) : strlen(s);
+        if (l) { /* empty names (",," or a trailing comma) are skipped */
+            if (n == max || l >= len) {
+                snnrt_report(prog, 1, "too many or too long file names in '%s' (at most %d)", list, max);
+                return -1;
+            }
+            char *p = store + (size_t)n * len;
+            memcpy(p, s, l);
+            p[l] = 0;
+            out[n++] = p;
+        }
+        s += comma ? l + 1 : l;
+    }
+    return n;
 }

@@ -177,5 +177,10 @@ int snnrt_path_cat(const char *prog, char *buf, size_t len, const char *a, const
 /* buf = dir/name if that file exists, else dir/name.gz (whose reader names
  * it if it is absent too); NULL after a message when it does not fit. */
 const char *snnrt_idx_path(const char *prog, char *buf, size_t len, const char *dir, const char *name);
+/* The names of a comma-separated list, each copied into a row of len bytes
+ * of store (max rows) and pointed to by out[]; empty names are skipped.
+ * Returns their number, or -1 after a message when there are more than
+ * max or one does not fit. */
+int snnrt_split_list(const char *prog, const char *list, char *store, size_t len, int max, const char **out);
 
 #endif

@@ -195,21 +195,8 @@ static int load(const struct options *o, size_t *count, const char **first)
         if (path_cat(store[0], dir, "/test_batch.bin"))
             return 1;
         files[n++] = store[0];
-    } else {
-        for (const char *s = o->files; *s;) {
-            const char *comma = strchr(s, ',');
-            size_t len = comma ? (size_t)(comma - s) : strlen(s);
-            if (n == MAX_FILES || len >= PATH_LEN)
-                return fail("too many or too long file names in '%s' (at most %d)", o->files,
-                            MAX_FILES);
-            memcpy(store[n], s, len);
-            store[n][len] = 0;
-            if (len) {
-                files[n] = store[n];
-                n++;
-            }
-            s += comma ? len + 1 : len;
-        }
+    } else if ((n = snnrt_split_list(PROG, o->files, store[0], PATH_LEN, MAX_FILES, files)) < 0) {
+        return 1;
     }
     if (n == 0)
         return fail("no test files given");

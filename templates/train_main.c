@@ -253,23 +253,10 @@ static int load_set(const struct options *o, struct dataset *ds, const char *lis
         return 0;
     }
     const char *files[MAX_FILES];
-    int n = 0;
-    const char *s = list;
-    while (*s) {
-        const char *comma = strchr(s, ',');
-        size_t len = comma ? (size_t)(comma - s) : strlen(s);
-        if (n == MAX_FILES || len >= PATH_LEN || path_used == 2 * MAX_FILES + 8) {
-            fprintf(stderr, PROG ": too many or too long file names in '%s' (at most %d)\n", list,
-                    MAX_FILES);
-            return 1;
-        }
-        char *p = path_store[path_used++];
-        memcpy(p, s, len);
-        p[len] = 0;
-        if (len)
-            files[n++] = p;
-        s += comma ? len + 1 : len;
-    }
+    const int n = snnrt_split_list(PROG, list, path_store[path_used], PATH_LEN, MAX_FILES, files);
+    if (n < 0)
+        return 1;
+    path_used += n;
     if (n == 0)
         return fail("no %s files given", ds->what);
     ds->images_path = ds->labels_path = files[0];

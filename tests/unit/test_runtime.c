@@ -1371,6 +1371,15 @@ START_TEST(test_cli_paths)
     ck_assert_int_eq(snnrt_path_cat("prog", buf, sizeof buf, "ab", "cd"), 0);
     ck_assert_str_eq(buf, "abcd");
     ck_assert_int_eq(snnrt_path_cat("prog", buf, 4, "ab", "cd"), 1);
+    /* comma-separated file lists: empty names skipped, limits refused */
+    char store[3][8];
+    const char *files[3];
+    ck_assert_int_eq(snnrt_split_list("prog", "a.bin,,bb.bin,", store[0], 8, 3, files), 2);
+    ck_assert_str_eq(files[0], "a.bin");
+    ck_assert_str_eq(files[1], "bb.bin");
+    ck_assert_int_eq(snnrt_split_list("prog", "", store[0], 8, 3, files), 0);
+    ck_assert_int_eq(snnrt_split_list("prog", "a,b,c,d", store[0], 8, 3, files), -1);
+    ck_assert_int_eq(snnrt_split_list("prog", "name-too-long", store[0], 8, 3, files), -1);
 }
 END_TEST
 
