@@ -58,25 +58,13 @@ static int block_vectors(long long n)
     return (int)((v + blocks - 1) / blocks);
 }
 
-/* Is v a spike map, mostly zeros: a neuron's spikes, an encoder's output
- * or a temporal graph input, seen through reshapes and max pools? The
- * kernels then branch on zero inputs (rarely taken, so well predicted);
- * for dense values they list inputs without a branch. */
+/* Is v a spike map, mostly zeros: what plan.c marked as spikes (neuron and
+ * encoder outputs, seen through reshapes and max pools), or a temporal
+ * graph input? The kernels then branch on zero inputs (rarely taken, so
+ * well predicted); for dense values they list inputs without a branch. */
 static bool spiky(const struct ir_value *v)
 {
-    for (int depth = 0; v && depth < 16; depth++) {
-        const struct ir_node *p = v->producer;
-        if (!p)
-            return v->role == IR_ROLE_INPUT && v->time == IR_TEMPORAL;
-        if (ir_op_has(p->op, OPF_NEURON))
-            return v->producer_slot == 0;
-        if (ir_op_has(p->op, OPF_ENCODER))
-            return true;
-        if (!ir_op_has(p->op, OPF_ALIAS) && p->op != IR_OP_MAXPOOL)
-            return false;
-        v = p->in[0];
-    }
-    return false;
+    return v->spike || (v->role == IR_ROLE_INPUT && v->time == IR_TEMPORAL);
 }
 
 static struct ir_value *conv_bias(struct ir_node *n)

@@ -73,42 +73,13 @@ static void mark_spikes(struct ir_graph *g)
         struct ir_value *o = n->out[0], *a = n->nin ? ir_root(n->in[0]) : NULL;
         if (n->dead || !o)
             continue;
-        switch (n->op) {
-        case IR_OP_LEAKY:
-        case IR_OP_SYNAPTIC:
-        case IR_OP_RATE_ENCODE:
-        case IR_OP_LATENCY_ENCODE:
-            o->spike = o->binary = true;
-            break;
-        case IR_OP_MS_LEAKY: /* integer strengths */
+        if (n->op == IR_OP_MS_LEAKY) { /* integer strengths */
             o->spike = true;
-            break;
-        case IR_OP_MAXPOOL:
-        case IR_OP_FLATTEN:
-        case IR_OP_RESHAPE:
-        case IR_OP_IDENTITY:
+        } else if (ir_op_has(n->op, OPF_NEURON) || ir_op_has(n->op, OPF_ENCODER)) {
+            o->spike = o->binary = true;
+        } else if (ir_op_has(n->op, OPF_ALIAS) || n->op == IR_OP_MAXPOOL) {
             o->spike = a && a->spike;
             o->binary = a && a->binary;
-            break;
-        case IR_OP_GEMM:
-        case IR_OP_MATMUL:
-        case IR_OP_ADD:
-        case IR_OP_SUB:
-        case IR_OP_MUL:
-        case IR_OP_RELU:
-        case IR_OP_CONV:
-        case IR_OP_AVGPOOL:
-        case IR_OP_SPIKE_COUNT:
-        case IR_OP_PREDICT:
-        case IR_OP_CE_MEMBRANE_LOSS:
-        case IR_OP_CE_RATE_LOSS:
-        case IR_OP_CE_COUNT_LOSS:
-        case IR_OP_CE_MAX_MEM_LOSS:
-        case IR_OP_MSE_COUNT_LOSS:
-        case IR_OP_MSE_MEMBRANE_LOSS:
-        case IR_OP_CE_TEMPORAL_LOSS:
-        case IR_OP_COUNT:
-            break;
         }
     }
 }
