@@ -241,7 +241,9 @@ static void emit_storage(struct emitter *e, FILE *f)
     }
     for (int i = 0; i < g->nvalues; i++) {
         struct ir_value *v = g->values[i];
-        if (v->role == IR_ROLE_ACT && v->dtype == IR_I64 && v->storage == IR_ST_EXTERN)
+        /* (a dropped output's producer is dead: nothing writes it) */
+        if (v->role == IR_ROLE_ACT && v->dtype == IR_I64 && v->storage == IR_ST_EXTERN &&
+            !(v->producer && v->producer->dead))
             fprintf(f, "static int64_t %s_i_%s[%zu];\n", P, v->cname + 2, v->numel);
     }
     bool any_const = false;

@@ -53,5 +53,16 @@ for m in "$top_srcdir"/examples/*/model.textproto $models; do
         done
     done
 done
+# Dropping an output with --outputs leaves no trace of it: fmnist_conv
+# without its membrane prediction (an integer output, stored apart).
+m="$top_srcdir/examples/fmnist_conv/model.textproto"
+rm -rf "${tmp:?}/pred"
+"$SNNC" emit --program=train --outputs=pred "$m" -o "$tmp/pred" 2>"$tmp/emit.log" ||
+    { cat "$tmp/emit.log" >&2; die "snnc emit --outputs=pred $m"; }
+grep -q pred_membrane "$tmp/pred/model.c" && die "--outputs=pred left pred_membrane in the program of $m"
+mk "$tmp/pred" "${CC:-cc}"
+[ "$(cat "$tmp/pred.rc")" = 0 ] ||
+    { head -n 40 "$tmp/pred.log" >&2; die "the program of $m with --outputs=pred does not build"; }
+n=$((n + 1))
 echo "$n builds with$compilers: no warnings"
 exit 0
