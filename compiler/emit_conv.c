@@ -58,15 +58,6 @@ static int block_vectors(long long n)
     return (int)((v + blocks - 1) / blocks);
 }
 
-/* Is v a spike map, mostly zeros: what plan.c marked as spikes (neuron and
- * encoder outputs, seen through reshapes and max pools), or a temporal
- * graph input? The kernels then branch on zero inputs (rarely taken, so
- * well predicted); for dense values they list inputs without a branch. */
-static bool spiky(const struct ir_value *v)
-{
-    return v->spike || (v->role == IR_ROLE_INPUT && v->time == IR_TEMPORAL);
-}
-
 static struct ir_value *conv_bias(struct ir_node *n)
 {
     return n->nin > 2 ? n->in[2] : NULL;
@@ -91,8 +82,8 @@ static bool fwd_conv(struct emitter *e, struct ir_node *n)
 {
     struct ir_value *bias = conv_bias(n);
     const char *k = emit_kname(e, n, "forward");
-    emit_printf(e->sec[SEC_DEFS], "SNN_CONV_FORWARD(%s, %s, %d, %d, %d)m4_dnl\n", k, geometry(e, n), bias != NULL,
-                block_vectors(n->in[1]->dims[0]), spiky(n->in[0]));
+    emit_printf(e->sec[SEC_DEFS], "SNN_CONV_FORWARD(%s, %s, %d, %d)m4_dnl\n", k, geometry(e, n), bias != NULL,
+                block_vectors(n->in[1]->dims[0]));
     FILE *f = body(e, n);
     layout_call(e, n, false, f, k, arena_printf(e->g->arena, "%s, %s", P(e, n->in[1]), bias ? P(e, bias) : "NULL"));
     emit_call_comment(f, ind(n), n, NULL);
@@ -106,9 +97,9 @@ static bool bwd_conv(struct emitter *e, struct ir_node *b, bool overwrite)
     bool dx = b->out[0] != NULL, dw = b->out[1] != NULL, db = b->nout > 2 && b->out[2] != NULL;
     const char *k = emit_kname(e, b, "backward");
     struct ir_value *w = n->in[1];
-    emit_printf(e->sec[SEC_DEFS], "SNN_CONV_BACKWARD(%s, %s, %d, %d, %d, %d, %d, %d)m4_dnl\n", k, geometry(e, n),
+    emit_printf(e->sec[SEC_DEFS], "SNN_CONV_BACKWARD(%s, %s, %d, %d, %d, %d, %d)m4_dnl\n", k, geometry(e, n),
                 dx ? (overwrite ? 2 : 1) : 0, dw, db, block_vectors(w->dims[0]),
-                block_vectors(w->dims[1] * w->dims[3]), spiky(n->in[0]));
+                block_vectors(w->dims[1] * w->dims[3]));
     FILE *f = bbody(e, b);
     if (dx)
         layout_call(e, b, true, f, k, P(e, n->in[1]));

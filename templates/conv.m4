@@ -39,7 +39,7 @@ typedef float snn_v8 __attribute__((vector_size(32)));
 #define SNN_V8_STORE(p, v) memcpy((p), &(v), sizeof(snn_v8))
 /* a += v * t: one fused multiply-add where the target has it (rounded
  * once, so a little closer to the exact sum; the order is the same) */
-#if (defined(__FMA__) || defined(__AVX512F__)) && (defined(__x86_64__) || defined(__i386__))
+#if (defined(__AVX__) || defined(__AVX512F__)) && (defined(__x86_64__) || defined(__i386__))
 #include <immintrin.h>
 #endif
 #if defined(__FMA__) && (defined(__x86_64__) || defined(__i386__))
@@ -85,6 +85,48 @@ static inline __attribute__((unused)) int snn_conv_nonzeros(const float *restric
 #endif
     return n;
 }
+/* dst[j * dstride + i] = src[i * sstride + j] for i < rows, j < cols: the
+ * copies between a conv's channel-major tensors and its channel-last
+ * scratch. Where AVX has the shuffles, 8 x 8 blocks go through registers;
+ * a strided scalar copy takes a cache line per element. */
+static inline __attribute__((unused)) void snn_conv_transpose(const float *restrict src, const int sstride,
+    float *restrict dst, const int dstride, const int rows, const int cols)
+{
+#if defined(__AVX__)
+    const int rows8 = rows / 8 * 8, cols8 = cols / 8 * 8;
+    for (int i0 = 0; i0 < rows8; i0 += 8)
+        for (int j0 = 0; j0 < cols8; j0 += 8) {
+            const float *restrict s = src + (size_t)i0 * sstride + j0;
+            const __m256 r0 = _mm256_loadu_ps(s), r1 = _mm256_loadu_ps(s + sstride),
+                         r2 = _mm256_loadu_ps(s + 2 * sstride), r3 = _mm256_loadu_ps(s + 3 * sstride),
+                         r4 = _mm256_loadu_ps(s + 4 * sstride), r5 = _mm256_loadu_ps(s + 5 * sstride),
+                         r6 = _mm256_loadu_ps(s + 6 * sstride), r7 = _mm256_loadu_ps(s + 7 * sstride);
+            const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1),
+                         t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3),
+                         t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
+                         t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+            const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xee),
+                         u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xee),
+                         u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xee),
+                         u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xee);
+            float *restrict d = dst + (size_t)j0 * dstride + i0;
+            _mm256_storeu_ps(d, _mm256_permute2f128_ps(u0, u4, 0x20));
+            _mm256_storeu_ps(d + dstride, _mm256_permute2f128_ps(u1, u5, 0x20));
+            _mm256_storeu_ps(d + 2 * dstride, _mm256_permute2f128_ps(u2, u6, 0x20));
+            _mm256_storeu_ps(d + 3 * dstride, _mm256_permute2f128_ps(u3, u7, 0x20));
+            _mm256_storeu_ps(d + 4 * dstride, _mm256_permute2f128_ps(u0, u4, 0x31));
+            _mm256_storeu_ps(d + 5 * dstride, _mm256_permute2f128_ps(u1, u5, 0x31));
+            _mm256_storeu_ps(d + 6 * dstride, _mm256_permute2f128_ps(u2, u6, 0x31));
+            _mm256_storeu_ps(d + 7 * dstride, _mm256_permute2f128_ps(u3, u7, 0x31));
+        }
+#else
+    const int rows8 = 0, cols8 = 0;
+#endif
+    /* what the blocks left: the last columns of their rows, the last rows */
+    for (int i = 0; i < rows; i++)
+        for (int j = i < rows8 ? cols8 : 0; j < cols; j++)
+            dst[(size_t)j * dstride + i] = src[(size_t)i * sstride + j];
+}
 >>>)>>>)m4_dnl
 m4_dnl
 m4_dnl SNN_ROUND_UP(n, b): n rounded up to a multiple of b, for array sizes at file scope.
@@ -99,22 +141,17 @@ m4_define(<<<SNN_CONV_DIMS>>>, <<<enum {
         OH = (HP - KH) / SH + 1, OW = (WP - KW) / SW + 1, KK = KH * KW
     };>>>)m4_dnl
 m4_dnl
-m4_dnl SNN_CONV_LIST(sparse, set_row, val_slot, count, indent): appends v (a nonzero
-m4_dnl input) to a list: set_row stores its row pointer at index count. For
-m4_dnl a spike map (sparse 1) a branch skips the zeros, mispredicted only
-m4_dnl at the rare spikes; otherwise the entry is written unconditionally and
-m4_dnl kept (count advanced) when v is nonzero, with no branch to mispredict.
-m4_define(<<<SNN_CONV_LIST>>>, <<<SNN_IF($1, <<<m4_dnl
-$5                    if (v != 0.0f) { /* spikes are mostly zero */
-$5                        $2
-$5                        $3 = v;
-$5                        $4++;
-$5                    }
->>>, <<<m4_dnl
-$5                    $2
-$5                    $3 = v;
-$5                    $4 += v != 0.0f;
->>>)>>>)m4_dnl
+m4_dnl SNN_CONV_LIST(set_row, val_slot, count, indent): appends v to a list
+m4_dnl when it is nonzero: the entry (set_row stores its row pointer at index
+m4_dnl count) is written unconditionally and kept (count advanced) only for
+m4_dnl v != 0, with no branch: at the 5-30% spike densities of trained
+m4_dnl networks a branch on each input mispredicts too often (measured: the
+m4_dnl second conv of fmnist_conv's forward 25% faster without it).
+m4_define(<<<SNN_CONV_LIST>>>, <<<m4_dnl
+$4                    $1
+$4                    $2 = v;
+$4                    $3 += v != 0.0f;
+>>>)m4_dnl
 m4_dnl
 m4_dnl SNN_CONV_BLOCK(NB, vals, row, count, shift, dst, acc, indent): a[0..NB) = sum
 m4_dnl over the `count` entries q of a list (values vals[q], row pointers
@@ -151,7 +188,40 @@ $8                        SNN_V8_STORE($6 + 8 * u, a[u]);
 $8                    }
 >>>)m4_dnl
 m4_dnl
-m4_dnl SNN_CONV_FORWARD(fn, N, C, H, W, M, KH, KW, SH, SW, PT, PL, PB, PR, bias, NB, sparse)
+m4_dnl SNN_CONV_BLOCK2(NB, vals, row, count, shift, rstep, dst, dstep, indent): two
+m4_dnl sums at once over the same list, into dst += sum val * row[shift ..]
+m4_dnl and dst + dstep += sum val * row[shift + rstep ..]: twice the
+m4_dnl independent additions in flight, one list walk.
+m4_define(<<<SNN_CONV_BLOCK2>>>, <<<m4_dnl
+$9                    snn_v8 a[$1], b[$1];
+$9                    SNN_CONV_UNROLL
+$9                    for (int u = 0; u < $1; u++)
+$9                        a[u] = b[u] = (snn_v8){0};
+$9                    for (int q = 0; q < $4; q++) {
+$9                        const float v = $2[q];
+$9                        const float *restrict r = ($3) + ($5);
+$9                        SNN_CONV_UNROLL
+$9                        for (int u = 0; u < $1; u++) {
+$9                            snn_v8 t, t2;
+$9                            SNN_V8_LOAD(t, r + 8 * u);
+$9                            SNN_V8_MADD(a[u], v, t);
+$9                            SNN_V8_LOAD(t2, r + ($6) + 8 * u);
+$9                            SNN_V8_MADD(b[u], v, t2);
+$9                        }
+$9                    }
+$9                    SNN_CONV_UNROLL
+$9                    for (int u = 0; u < $1; u++) {
+$9                        snn_v8 t;
+$9                        SNN_V8_LOAD(t, $7 + 8 * u);
+$9                        t += a[u];
+$9                        SNN_V8_STORE($7 + 8 * u, t);
+$9                        SNN_V8_LOAD(t, $7 + ($8) + 8 * u);
+$9                        t += b[u];
+$9                        SNN_V8_STORE($7 + ($8) + 8 * u, t);
+$9                    }
+>>>)m4_dnl
+m4_dnl
+m4_dnl SNN_CONV_FORWARD(fn, N, C, H, W, M, KH, KW, SH, SW, PT, PL, PB, PR, bias, NB)
 m4_dnl   y[n][m] = sum_c x[n][c] * w[m][c] (+ b[m]); bias 0 or 1; fn_weights(w, b)
 m4_dnl   lays the weights out first, once per pass. The nonzero
 m4_dnl   inputs are listed once per input row, by column, then by channel
@@ -159,7 +229,11 @@ m4_dnl   (a column's entries start at colstart[column]). The inputs one
 m4_dnl   kernel row of an output sees are then one contiguous run of its
 m4_dnl   input row's list; the output sums, over its KH runs, the rows
 m4_dnl   wt[c][kh][kw][m] of their taps times the input, NB vectors of output
-m4_dnl   channels at a time in registers, and stores them into y. Work:
+m4_dnl   channels at a time in registers. The sums run kernel row by kernel
+m4_dnl   row through a channel-last scratch (exact, so the order of the
+m4_dnl   additions is the same as in one pass), which keeps one kernel row's
+m4_dnl   weights in the L1 cache: read from L2, a 64-channel row costs about
+m4_dnl   twice its multiply-adds. The scratch is transposed into y. Work:
 m4_dnl   (nonzero inputs) x taps x output channels.
 m4_define(<<<SNN_CONV_FORWARD>>>, <<<SNN_CONV_ONCE()
 /* The weights as [c][kh][kw][m], m padded with 0, and the bias padded:
@@ -191,6 +265,7 @@ static void $1(const float *restrict x, float *restrict y)
     static int colstart_g[G][H * (W + 1)];        /* per row and column: first entry */
     static const float *in_row_g[G][H * W * C];   /* per nonzero input: wt + c, column iw + PL */
     static float in_val_g[G][H * W * C];          /* and its value */
+    static float acc_g[G][OH * OW * MP] __attribute__((aligned(64)));  /* [oh][ow][m] */
     SNN_PAR_FOR
     for (int g = 0; g < G; g++)
         for (int n = g * N / G; n < (g + 1) * N / G; n++) {
@@ -205,29 +280,34 @@ static void $1(const float *restrict x, float *restrict y)
                     colstart[ih * (W + 1) + iw] = k;
                     for (int c = 0; c < C; c++) {
                         const float v = xn[(c * H + ih) * W + iw];
-SNN_CONV_LIST(<<<$17>>>, <<<in_row[k] = wt + (c * KK + iw + PL) * MP;>>>, <<<in_val[k]>>>, <<<k>>>, <<<    >>>)m4_dnl
+SNN_CONV_LIST(<<<in_row[k] = wt + (c * KK + iw + PL) * MP;>>>, <<<in_val[k]>>>, <<<k>>>, <<<    >>>)m4_dnl
                     }
                 }
                 colstart[ih * (W + 1) + W] = k;
             }
-            for (int oh = 0; oh < OH; oh++) {
-                for (int ow = 0; ow < OW; ow++) {
-                    const int w0 = ow * SW - PL;
-                    const int c0 = w0 < 0 ? 0 : w0, c1 = w0 + KW > W ? W : w0 + KW;
-                    float *restrict yo = yn + oh * OW + ow;
-                    for (int jb = 0; jb < MP; jb += MB) {
-                        snn_v8 a[NB];
-                        SNN_CONV_UNROLL
-                        for (int u = 0; u < NB; u++)
-                            SNN_V8_LOAD(a[u], bp + jb + 8 * u);
-                        for (int kh = 0; kh < KH; kh++) {
-                            const int ih = oh * SH + kh - PT;
-                            if (ih < 0 || ih >= H)
-                                continue;
-                            /* entry (c, iw) is tap kw = iw + PL - ow*SW: row c*KK + kh*KW + kw */
+            /* from the bias, kernel row after kernel row (C x KW x MP
+             * floats of wt in use) */
+            float *restrict acc = acc_g[g];
+            for (int p = 0; p < OH * OW; p++)
+                memcpy(acc + p * MP, bp, sizeof(float) * MP);
+            for (int kh = 0; kh < KH; kh++)
+                for (int oh = 0; oh < OH; oh++) {
+                    const int ih = oh * SH + kh - PT;
+                    if (ih < 0 || ih >= H)
+                        continue;
+                    for (int ow = 0; ow < OW; ow++) {
+                        const int w0 = ow * SW - PL;
+                        const int c0 = w0 < 0 ? 0 : w0, c1 = w0 + KW > W ? W : w0 + KW;
+                        /* entry (c, iw) is tap kw = iw + PL - ow*SW: row c*KK + kh*KW + kw */
+                        const int e0 = colstart[ih * (W + 1) + c0], e1 = colstart[ih * (W + 1) + c1];
+                        for (int jb = 0; jb < MP; jb += MB) {
+                            float *restrict ao = acc + (oh * OW + ow) * MP + jb;
                             const int shift = (kh * KW - ow * SW) * MP + jb;
-                            const int e1 = colstart[ih * (W + 1) + c1];
-                            for (int e = colstart[ih * (W + 1) + c0]; e < e1; e++) {
+                            snn_v8 a[NB];
+                            SNN_CONV_UNROLL
+                            for (int u = 0; u < NB; u++)
+                                SNN_V8_LOAD(a[u], ao + 8 * u);
+                            for (int e = e0; e < e1; e++) {
                                 const float v = in_val[e];
                                 const float *restrict r = in_row[e] + shift;
                                 SNN_CONV_UNROLL
@@ -237,34 +317,34 @@ SNN_CONV_LIST(<<<$17>>>, <<<in_row[k] = wt + (c * KK + iw + PL) * MP;>>>, <<<in_
                                     SNN_V8_MADD(a[u], v, t);
                                 }
                             }
-                        }
-                        SNN_CONV_UNROLL
-                        for (int u = 0; u < NB; u++) {
                             SNN_CONV_UNROLL
-                            for (int l = 0; l < 8; l++)
-                                if (jb + 8 * u + l < M)
-                                    yo[(jb + 8 * u + l) * (OH * OW)] = a[u][l];
+                            for (int u = 0; u < NB; u++)
+                                SNN_V8_STORE(ao + 8 * u, a[u]);
                         }
                     }
                 }
-            }
+            snn_conv_transpose(acc, MP, yn, OH * OW, OH * OW, M);
         }
 }
 >>>)m4_dnl
 m4_dnl
 m4_dnl SNN_CONV_BACKWARD(fn, N, C, H, W, M, KH, KW, SH, SW, PT, PL, PB, PR,
-m4_dnl                   want_dx, want_dw, want_db, NB, NBX, sparse)
+m4_dnl                   want_dx, want_dw, want_db, NB, NBX)
 m4_dnl   Accumulates dx += conv_transpose(dy, w) (want_dx 1; 2 stores it: dx
 m4_dnl   was not cleared), dw += dy (x) x, db += sum dy. The batch groups run
 m4_dnl   in parallel; each sums its own dw and db, added in group order.
 m4_dnl   dw: the nonzero inputs of each channel are listed once; for each tap,
 m4_dnl   their rows of dy (channel-last, laid out so that a tap is a fixed
-m4_dnl   offset and out-of-range outputs read zeros) are summed, NB vectors
-m4_dnl   of output channels at a time. dx: for each output position, its
+m4_dnl   offset and out-of-range outputs read zeros) are summed, NBW vectors
+m4_dnl   of output channels and two taps at a time, block after block of
+m4_dnl   channels so that the block's part of dy stays in the L1 cache. dx: for each output position, its
 m4_dnl   nonzero gradients (after a MaxPool three in four are zero) weight
 m4_dnl   rows of wt2[m][kh][kw][c]; each kernel row is one contiguous run of
-m4_dnl   KW*C values of a padded channel-last buffer, cropped into dx.
-m4_dnl   With want_dx, fn_weights(w) lays wt2 out first, once per pass.
+m4_dnl   KW*C values of a padded channel-last buffer, cropped into dx. The
+m4_dnl   gradients of all positions are listed first; the sums then take
+m4_dnl   kernel row after kernel row, so that the rows of wt2 in use stay
+m4_dnl   in the L1 cache. With want_dx, fn_weights(w) lays wt2 out first,
+m4_dnl   once per pass.
 m4_define(<<<SNN_CONV_BACKWARD>>>, <<<SNN_CONV_ONCE()
 SNN_IF($15, <<<m4_dnl
 /* The weights as [m][kh][kw c], each kernel row padded with 0: laid out by
@@ -288,6 +368,7 @@ static void $1(const float *restrict x, const float *restrict dy, float *restric
 {
     SNN_CONV_DIMS($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
     enum { NB = $18, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
+    enum { NBW = NB % 2 ? NB : NB / 2, MBW = 8 * NBW };  /* dw's blocks: pairs of taps */
     enum { NBX = $19, RB = 8 * NBX, RW = (KW * C + RB - 1) / RB * RB };
     enum { R = HP + KH - 1, S = WP + KW - 1 };
     enum { G = N < SNN_CONV_GROUPS ? N : SNN_CONV_GROUPS };
@@ -295,8 +376,11 @@ static void $1(const float *restrict x, const float *restrict dy, float *restric
 SNN_IF($15, <<<m4_dnl
     const float *restrict wt2 = $1_wt2;
     static float dxp_g[G][HP * WP * C + RW] __attribute__((aligned(64)));  /* padded [h][w][c] */
-    static int bx_off_g[G][M + 16];  /* + 16: snn_conv_nonzeros writes whole vectors */
-    static float bx_val_g[G][M + 16];
+    /* the nonzero gradients of every output position, position after
+     * position (+ 16: snn_conv_nonzeros writes whole vectors) */
+    static int bx_start_g[G][OH * OW + 1];
+    static int bx_off_g[G][OH * OW * M + 16];
+    static float bx_val_g[G][OH * OW * M + 16];
 >>>)m4_dnl
     /* dy channel-last, dy[n][m][oh][ow] at row oh*SH + KH-1, column
      * ow*SW + KW-1 (for dw a tap is then a fixed offset, and outputs out of
@@ -305,9 +389,9 @@ SNN_IF($15, <<<m4_dnl
     (void)dyd_g;
 SNN_IF($16, <<<m4_dnl
     static float dwt_g[G][C * KK * MP] __attribute__((aligned(64)));  /* [c][kh][kw][m] */
-    static const float *bw_row_g[G][H * W];
-    static int bw_rowstart_g[G][H + 1];
-    static float bw_val_g[G][H * W];
+    static const float *bw_row_g[G][C * H * W];
+    static int bw_rowstart_g[G][C * (H + 1)];
+    static float bw_val_g[G][C * H * W];
     memset(dwt_g, 0, sizeof dwt_g);
 >>>)m4_dnl
 SNN_IF($17, <<<m4_dnl
@@ -330,67 +414,83 @@ SNN_IF($17, <<<m4_dnl
 >>>)m4_dnl
 SNN_IF(m4_eval(<<<$15 || $16>>>), <<<m4_dnl
             for (int oh = 0; oh < OH; oh++)
-                for (int ow = 0; ow < OW; ow++) {
-                    float *restrict d = dyd + ((oh * SH + KH - 1) * S + ow * SW + KW - 1) * MP;
-                    for (int m = 0; m < M; m++)
-                        d[m] = dyn[(m * OH + oh) * OW + ow];
-                }
+                snn_conv_transpose(dyn + oh * OW, OH * OW, dyd + ((oh * SH + KH - 1) * S + KW - 1) * MP, SW * MP, M, OW);
 >>>)m4_dnl
 SNN_IF($16, <<<m4_dnl
             const float *restrict xn = x + (size_t)n * (C * H * W);
             const float **restrict bw_row = bw_row_g[g];
             int *restrict bw_rowstart = bw_rowstart_g[g];
             float *restrict bw_val = bw_val_g[g];
+            int cnt = 0;
             for (int c = 0; c < C; c++) {
-                int cnt = 0;
                 for (int ih = 0; ih < H; ih++) {
-                    bw_rowstart[ih] = cnt;
+                    bw_rowstart[c * (H + 1) + ih] = cnt;
                     for (int iw = 0; iw < W; iw++) {
                         const float v = xn[(c * H + ih) * W + iw];
-SNN_CONV_LIST(<<<$20>>>, <<<bw_row[cnt] = dyd + ((ih + PT + KH - 1) * S + iw + PL + KW - 1) * MP;>>>, <<<bw_val[cnt]>>>, <<<cnt>>>, <<<    >>>)m4_dnl
+SNN_CONV_LIST(<<<bw_row[cnt] = dyd + ((ih + PT + KH - 1) * S + iw + PL + KW - 1) * MP;>>>, <<<bw_val[cnt]>>>, <<<cnt>>>, <<<    >>>)m4_dnl
                     }
                 }
-                bw_rowstart[H] = cnt;
-                if (!cnt)
-                    continue;
-                for (int kh = 0; kh < KH; kh++) {
-                    /* only the input rows kernel row kh maps to an output row */
-                    const int r0 = kh - PT, r1 = kh - PT + (OH - 1) * SH + 1;
-                    const int e0 = bw_rowstart[r0 < 0 ? 0 : r0 > H ? H : r0];
-                    const int e1 = bw_rowstart[r1 < 0 ? 0 : r1 > H ? H : r1];
-                    if (e0 >= e1)
-                        continue;
-                    const float *const *restrict bk_row = bw_row + e0;
-                    const float *restrict bk_val = bw_val + e0;
-                    for (int kw = 0; kw < KW; kw++)
-                        for (int jb = 0; jb < MP; jb += MB) {
-                            const int shift = jb - (kh * S + kw) * MP;
-                            float *restrict gw = dwt_g[g] + (c * KK + kh * KW + kw) * MP + jb;
-SNN_CONV_BLOCK(<<<NB>>>, <<<bk_val>>>, <<<bk_row[q]>>>, <<<e1 - e0>>>, <<<shift>>>, <<<gw>>>, 1, <<<        >>>)m4_dnl
-                        }
-                }
+                bw_rowstart[c * (H + 1) + H] = cnt;
             }
+            /* MBW output channels at a time (their part of dyd stays in the
+             * L1 cache), two taps of a kernel row at a time (adjacent rows
+             * of dyd) */
+            for (int jb = 0; jb < MP; jb += MBW)
+                for (int c = 0; c < C; c++) {
+                    const int *restrict rs = bw_rowstart + c * (H + 1);
+                    if (rs[0] == rs[H])
+                        continue;
+                    for (int kh = 0; kh < KH; kh++) {
+                        /* only the input rows kernel row kh maps to an output row */
+                        const int r0 = kh - PT, r1 = kh - PT + (OH - 1) * SH + 1;
+                        const int e0 = rs[r0 < 0 ? 0 : r0 > H ? H : r0];
+                        const int e1 = rs[r1 < 0 ? 0 : r1 > H ? H : r1];
+                        if (e0 >= e1)
+                            continue;
+                        const float *const *restrict bk_row = bw_row + e0;
+                        const float *restrict bk_val = bw_val + e0;
+                        float *restrict gw = dwt_g[g] + (c * KK + kh * KW) * MP + jb;
+                        int kw = 0;
+                        for (; kw + 1 < KW; kw += 2) {
+                            const int shift = jb - (kh * S + kw) * MP;
+                            float *restrict gk = gw + kw * MP;
+SNN_CONV_BLOCK2(<<<NBW>>>, <<<bk_val>>>, <<<bk_row[q]>>>, <<<e1 - e0>>>, <<<shift>>>, <<<-MP>>>, <<<gk>>>, <<<MP>>>, <<<        >>>)m4_dnl
+                        }
+                        if (kw < KW) {
+                            const int shift = jb - (kh * S + kw) * MP;
+                            float *restrict gk = gw + kw * MP;
+SNN_CONV_BLOCK(<<<NBW>>>, <<<bk_val>>>, <<<bk_row[q]>>>, <<<e1 - e0>>>, <<<shift>>>, <<<gk>>>, 1, <<<        >>>)m4_dnl
+                        }
+                    }
+                }
 >>>)m4_dnl
 SNN_IF($15, <<<m4_dnl
             float *restrict dxn = dx + (size_t)n * (C * H * W);
             float *restrict dxp = dxp_g[g];
-            int *restrict bx_off = bx_off_g[g];
+            int *restrict bx_start = bx_start_g[g], *restrict bx_off = bx_off_g[g];
             float *restrict bx_val = bx_val_g[g];
             memset(dxp, 0, sizeof dxp_g[g]);
-            for (int oh = 0; oh < OH; oh++) {
-                for (int ow = 0; ow < OW; ow++) {
-                    const float *restrict gr = dyd + ((oh * SH + KH - 1) * S + ow * SW + KW - 1) * MP;
-                    const int nz = snn_conv_nonzeros(gr, M, KH * RW, bx_val, bx_off);
+            int nzs = 0;
+            for (int p = 0; p < OH * OW; p++) {
+                const float *restrict gr = dyd + ((p / OW * SH + KH - 1) * S + p % OW * SW + KW - 1) * MP;
+                bx_start[p] = nzs;
+                nzs += snn_conv_nonzeros(gr, M, KH * RW, bx_val + nzs, bx_off + nzs);
+            }
+            bx_start[OH * OW] = nzs;
+            /* kernel row after kernel row (M x RW floats of wt2 in use) */
+            for (int kh = 0; kh < KH; kh++)
+                for (int p = 0; p < OH * OW; p++) {
+                    const int q0 = bx_start[p], nz = bx_start[p + 1] - q0;
                     if (!nz)
                         continue;
-                    for (int kh = 0; kh < KH; kh++)
-                        for (int jb = 0; jb < RW; jb += RB) {
-                            float *restrict d = dxp + ((oh * SH + kh) * WP + ow * SW) * C + jb;
-                            const int shift = kh * RW + jb;
-SNN_CONV_BLOCK(<<<NBX>>>, <<<bx_val>>>, <<<wt2 + bx_off[q]>>>, <<<nz>>>, <<<shift>>>, <<<d>>>, 1, <<<        >>>)m4_dnl
-                        }
+                    const float *restrict pv = bx_val + q0;
+                    const int *restrict po = bx_off + q0;
+                    for (int jb = 0; jb < RW; jb += RB) {
+                        float *restrict d = dxp + ((p / OW * SH + kh) * WP + p % OW * SW) * C + jb;
+                        const int shift = kh * RW + jb;
+SNN_CONV_BLOCK(<<<NBX>>>, <<<pv>>>, <<<wt2 + po[q]>>>, <<<nz>>>, <<<shift>>>, <<<d>>>, 1, <<<    >>>)m4_dnl
+                    }
                 }
-            }
             for (int c = 0; c < C; c++)
                 for (int ih = 0; ih < H; ih++) {
                     const float *restrict s = dxp + ((ih + PT) * WP + PL) * C + c;

@@ -165,12 +165,10 @@ START_TEST(conv_kernels_match_naive_loops)
         int pb = g[11] < g[5] ? g[11] : g[5] - 1, pr = g[12] < g[6] ? g[12] : g[6] - 1;
         snprintf(pool, sizeof pool, "%d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d", g[0], g[1], g[2] + 2,
                  g[3] + 2, g[5], g[6], g[7], g[8], pt, pl, pb, pr);
-        fprintf(f, "SNN_CONV_FORWARD(f%d, %s, %d, %d, %d)m4_dnl\n", i, geo, g[13], nbm, g[14]);
-        fprintf(f, "SNN_CONV_BACKWARD(b%d, %s, %d, %d, %d, %d, %d, %d)m4_dnl\n", i, geo, g[15], g[16], g[17], nbm,
-                nbx, g[14]);
+        fprintf(f, "SNN_CONV_FORWARD(f%d, %s, %d, %d)m4_dnl\n", i, geo, g[13], nbm);
+        fprintf(f, "SNN_CONV_BACKWARD(b%d, %s, %d, %d, %d, %d, %d)m4_dnl\n", i, geo, g[15], g[16], g[17], nbm, nbx);
         /* the form that stores dx instead of adding to it */
-        fprintf(f, "SNN_CONV_BACKWARD(s%d, %s, %d, 0, 0, %d, %d, %d)m4_dnl\n", i, geo, g[15] ? 2 : 0, nbm, nbx,
-                g[14]);
+        fprintf(f, "SNN_CONV_BACKWARD(s%d, %s, %d, 0, 0, %d, %d)m4_dnl\n", i, geo, g[15] ? 2 : 0, nbm, nbx);
         fprintf(f, "SNN_MAXPOOL_FORWARD(mf%d, %s)m4_dnl\nSNN_MAXPOOL_BACKWARD(mb%d, %s, 0)m4_dnl\n", i, pool, i,
                 pool);
         fprintf(f, "SNN_AVGPOOL_FORWARD(af%d, %s, %d)m4_dnl\nSNN_AVGPOOL_BACKWARD(ab%d, %s, %d, 0)m4_dnl\n", i,

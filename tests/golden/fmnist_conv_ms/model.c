@@ -612,7 +612,7 @@ typedef float snn_v8 __attribute__((vector_size(32)));
 #define SNN_V8_STORE(p, v) memcpy((p), &(v), sizeof(snn_v8))
 /* a += v * t: one fused multiply-add where the target has it (rounded
  * once, so a little closer to the exact sum; the order is the same) */
-#if (defined(__FMA__) || defined(__AVX512F__)) && (defined(__x86_64__) || defined(__i386__))
+#if (defined(__AVX__) || defined(__AVX512F__)) && (defined(__x86_64__) || defined(__i386__))
 #include <immintrin.h>
 #endif
 #if defined(__FMA__) && (defined(__x86_64__) || defined(__i386__))
@@ -658,6 +658,48 @@ static inline __attribute__((unused)) int snn_conv_nonzeros(const float *restric
 #endif
     return n;
 }
+/* dst[j * dstride + i] = src[i * sstride + j] for i < rows, j < cols: the
+ * copies between a conv's channel-major tensors and its channel-last
+ * scratch. Where AVX has the shuffles, 8 x 8 blocks go through registers;
+ * a strided scalar copy takes a cache line per element. */
+static inline __attribute__((unused)) void snn_conv_transpose(const float *restrict src, const int sstride,
+    float *restrict dst, const int dstride, const int rows, const int cols)
+{
+#if defined(__AVX__)
+    const int rows8 = rows / 8 * 8, cols8 = cols / 8 * 8;
+    for (int i0 = 0; i0 < rows8; i0 += 8)
+        for (int j0 = 0; j0 < cols8; j0 += 8) {
+            const float *restrict s = src + (size_t)i0 * sstride + j0;
+            const __m256 r0 = _mm256_loadu_ps(s), r1 = _mm256_loadu_ps(s + sstride),
+                         r2 = _mm256_loadu_ps(s + 2 * sstride), r3 = _mm256_loadu_ps(s + 3 * sstride),
+                         r4 = _mm256_loadu_ps(s + 4 * sstride), r5 = _mm256_loadu_ps(s + 5 * sstride),
+                         r6 = _mm256_loadu_ps(s + 6 * sstride), r7 = _mm256_loadu_ps(s + 7 * sstride);
+            const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1),
+                         t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3),
+                         t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
+                         t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+            const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xee),
+                         u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xee),
+                         u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xee),
+                         u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xee);
+            float *restrict d = dst + (size_t)j0 * dstride + i0;
+            _mm256_storeu_ps(d, _mm256_permute2f128_ps(u0, u4, 0x20));
+            _mm256_storeu_ps(d + dstride, _mm256_permute2f128_ps(u1, u5, 0x20));
+            _mm256_storeu_ps(d + 2 * dstride, _mm256_permute2f128_ps(u2, u6, 0x20));
+            _mm256_storeu_ps(d + 3 * dstride, _mm256_permute2f128_ps(u3, u7, 0x20));
+            _mm256_storeu_ps(d + 4 * dstride, _mm256_permute2f128_ps(u0, u4, 0x31));
+            _mm256_storeu_ps(d + 5 * dstride, _mm256_permute2f128_ps(u1, u5, 0x31));
+            _mm256_storeu_ps(d + 6 * dstride, _mm256_permute2f128_ps(u2, u6, 0x31));
+            _mm256_storeu_ps(d + 7 * dstride, _mm256_permute2f128_ps(u3, u7, 0x31));
+        }
+#else
+    const int rows8 = 0, cols8 = 0;
+#endif
+    /* what the blocks left: the last columns of their rows, the last rows */
+    for (int i = 0; i < rows; i++)
+        for (int j = i < rows8 ? cols8 : 0; j < cols; j++)
+            dst[(size_t)j * dstride + i] = src[(size_t)i * sstride + j];
+}
 
 /* The weights as [c][kh][kw][m], m padded with 0, and the bias padded:
  * laid out by the _weights function once per pass, read by the kernel at
@@ -692,6 +734,7 @@ static void k0_conv1_forward(const float *restrict x, float *restrict y)
     static int colstart_g[G][H * (W + 1)];        /* per row and column: first entry */
     static const float *in_row_g[G][H * W * C];   /* per nonzero input: wt + c, column iw + PL */
     static float in_val_g[G][H * W * C];          /* and its value */
+    static float acc_g[G][OH * OW * MP] __attribute__((aligned(64)));  /* [oh][ow][m] */
     SNN_PAR_FOR
     for (int g = 0; g < G; g++)
         for (int n = g * N / G; n < (g + 1) * N / G; n++) {
@@ -713,24 +756,29 @@ static void k0_conv1_forward(const float *restrict x, float *restrict y)
                 }
                 colstart[ih * (W + 1) + W] = k;
             }
-            for (int oh = 0; oh < OH; oh++) {
-                for (int ow = 0; ow < OW; ow++) {
-                    const int w0 = ow * SW - PL;
-                    const int c0 = w0 < 0 ? 0 : w0, c1 = w0 + KW > W ? W : w0 + KW;
-                    float *restrict yo = yn + oh * OW + ow;
-                    for (int jb = 0; jb < MP; jb += MB) {
-                        snn_v8 a[NB];
-                        SNN_CONV_UNROLL
-                        for (int u = 0; u < NB; u++)
-                            SNN_V8_LOAD(a[u], bp + jb + 8 * u);
-                        for (int kh = 0; kh < KH; kh++) {
-                            const int ih = oh * SH + kh - PT;
-                            if (ih < 0 || ih >= H)
-                                continue;
-                            /* entry (c, iw) is tap kw = iw + PL - ow*SW: row c*KK + kh*KW + kw */
+            /* from the bias, kernel row after kernel row (C x KW x MP
+             * floats of wt in use) */
+            float *restrict acc = acc_g[g];
+            for (int p = 0; p < OH * OW; p++)
+                memcpy(acc + p * MP, bp, sizeof(float) * MP);
+            for (int kh = 0; kh < KH; kh++)
+                for (int oh = 0; oh < OH; oh++) {
+                    const int ih = oh * SH + kh - PT;
+                    if (ih < 0 || ih >= H)
+                        continue;
+                    for (int ow = 0; ow < OW; ow++) {
+                        const int w0 = ow * SW - PL;
+                        const int c0 = w0 < 0 ? 0 : w0, c1 = w0 + KW > W ? W : w0 + KW;
+                        /* entry (c, iw) is tap kw = iw + PL - ow*SW: row c*KK + kh*KW + kw */
+                        const int e0 = colstart[ih * (W + 1) + c0], e1 = colstart[ih * (W + 1) + c1];
+                        for (int jb = 0; jb < MP; jb += MB) {
+                            float *restrict ao = acc + (oh * OW + ow) * MP + jb;
                             const int shift = (kh * KW - ow * SW) * MP + jb;
-                            const int e1 = colstart[ih * (W + 1) + c1];
-                            for (int e = colstart[ih * (W + 1) + c0]; e < e1; e++) {
+                            snn_v8 a[NB];
+                            SNN_CONV_UNROLL
+                            for (int u = 0; u < NB; u++)
+                                SNN_V8_LOAD(a[u], ao + 8 * u);
+                            for (int e = e0; e < e1; e++) {
                                 const float v = in_val[e];
                                 const float *restrict r = in_row[e] + shift;
                                 SNN_CONV_UNROLL
@@ -740,17 +788,13 @@ static void k0_conv1_forward(const float *restrict x, float *restrict y)
                                     SNN_V8_MADD(a[u], v, t);
                                 }
                             }
-                        }
-                        SNN_CONV_UNROLL
-                        for (int u = 0; u < NB; u++) {
                             SNN_CONV_UNROLL
-                            for (int l = 0; l < 8; l++)
-                                if (jb + 8 * u + l < M)
-                                    yo[(jb + 8 * u + l) * (OH * OW)] = a[u][l];
+                            for (int u = 0; u < NB; u++)
+                                SNN_V8_STORE(ao + 8 * u, a[u]);
                         }
                     }
                 }
-            }
+            snn_conv_transpose(acc, MP, yn, OH * OW, OH * OW, M);
         }
 }
 
@@ -873,6 +917,7 @@ static void k3_conv2_forward(const float *restrict x, float *restrict y)
     static int colstart_g[G][H * (W + 1)];        /* per row and column: first entry */
     static const float *in_row_g[G][H * W * C];   /* per nonzero input: wt + c, column iw + PL */
     static float in_val_g[G][H * W * C];          /* and its value */
+    static float acc_g[G][OH * OW * MP] __attribute__((aligned(64)));  /* [oh][ow][m] */
     SNN_PAR_FOR
     for (int g = 0; g < G; g++)
         for (int n = g * N / G; n < (g + 1) * N / G; n++) {
@@ -887,33 +932,36 @@ static void k3_conv2_forward(const float *restrict x, float *restrict y)
                     colstart[ih * (W + 1) + iw] = k;
                     for (int c = 0; c < C; c++) {
                         const float v = xn[(c * H + ih) * W + iw];
-                        if (v != 0.0f) { /* spikes are mostly zero */
-                            in_row[k] = wt + (c * KK + iw + PL) * MP;
-                            in_val[k] = v;
-                            k++;
-                        }
+                        in_row[k] = wt + (c * KK + iw + PL) * MP;
+                        in_val[k] = v;
+                        k += v != 0.0f;
                     }
                 }
                 colstart[ih * (W + 1) + W] = k;
             }
-            for (int oh = 0; oh < OH; oh++) {
-                for (int ow = 0; ow < OW; ow++) {
-                    const int w0 = ow * SW - PL;
-                    const int c0 = w0 < 0 ? 0 : w0, c1 = w0 + KW > W ? W : w0 + KW;
-                    float *restrict yo = yn + oh * OW + ow;
-                    for (int jb = 0; jb < MP; jb += MB) {
-                        snn_v8 a[NB];
-                        SNN_CONV_UNROLL
-                        for (int u = 0; u < NB; u++)
-                            SNN_V8_LOAD(a[u], bp + jb + 8 * u);
-                        for (int kh = 0; kh < KH; kh++) {
-                            const int ih = oh * SH + kh - PT;
-                            if (ih < 0 || ih >= H)
-                                continue;
-                            /* entry (c, iw) is tap kw = iw + PL - ow*SW: row c*KK + kh*KW + kw */
+            /* from the bias, kernel row after kernel row (C x KW x MP
+             * floats of wt in use) */
+            float *restrict acc = acc_g[g];
+            for (int p = 0; p < OH * OW; p++)
+                memcpy(acc + p * MP, bp, sizeof(float) * MP);
+            for (int kh = 0; kh < KH; kh++)
+                for (int oh = 0; oh < OH; oh++) {
+                    const int ih = oh * SH + kh - PT;
+                    if (ih < 0 || ih >= H)
+                        continue;
+                    for (int ow = 0; ow < OW; ow++) {
+                        const int w0 = ow * SW - PL;
+                        const int c0 = w0 < 0 ? 0 : w0, c1 = w0 + KW > W ? W : w0 + KW;
+                        /* entry (c, iw) is tap kw = iw + PL - ow*SW: row c*KK + kh*KW + kw */
+                        const int e0 = colstart[ih * (W + 1) + c0], e1 = colstart[ih * (W + 1) + c1];
+                        for (int jb = 0; jb < MP; jb += MB) {
+                            float *restrict ao = acc + (oh * OW + ow) * MP + jb;
                             const int shift = (kh * KW - ow * SW) * MP + jb;
-                            const int e1 = colstart[ih * (W + 1) + c1];
-                            for (int e = colstart[ih * (W + 1) + c0]; e < e1; e++) {
+                            snn_v8 a[NB];
+                            SNN_CONV_UNROLL
+                            for (int u = 0; u < NB; u++)
+                                SNN_V8_LOAD(a[u], ao + 8 * u);
+                            for (int e = e0; e < e1; e++) {
                                 const float v = in_val[e];
                                 const float *restrict r = in_row[e] + shift;
                                 SNN_CONV_UNROLL
@@ -923,17 +971,13 @@ static void k3_conv2_forward(const float *restrict x, float *restrict y)
                                     SNN_V8_MADD(a[u], v, t);
                                 }
                             }
-                        }
-                        SNN_CONV_UNROLL
-                        for (int u = 0; u < NB; u++) {
                             SNN_CONV_UNROLL
-                            for (int l = 0; l < 8; l++)
-                                if (jb + 8 * u + l < M)
-                                    yo[(jb + 8 * u + l) * (OH * OW)] = a[u][l];
+                            for (int u = 0; u < NB; u++)
+                                SNN_V8_STORE(ao + 8 * u, a[u]);
                         }
                     }
                 }
-            }
+            snn_conv_transpose(acc, MP, yn, OH * OW, OH * OW, M);
         }
 }
 
@@ -1391,23 +1435,27 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict dy,
         OH = (HP - KH) / SH + 1, OW = (WP - KW) / SW + 1, KK = KH * KW
     };
     enum { NB = 8, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
+    enum { NBW = NB % 2 ? NB : NB / 2, MBW = 8 * NBW };  /* dw's blocks: pairs of taps */
     enum { NBX = 8, RB = 8 * NBX, RW = (KW * C + RB - 1) / RB * RB };
     enum { R = HP + KH - 1, S = WP + KW - 1 };
     enum { G = N < SNN_CONV_GROUPS ? N : SNN_CONV_GROUPS };
     (void)x; (void)dx; (void)dw; (void)db;
     const float *restrict wt2 = k3_conv2_backward_wt2;
     static float dxp_g[G][HP * WP * C + RW] __attribute__((aligned(64)));  /* padded [h][w][c] */
-    static int bx_off_g[G][M + 16];  /* + 16: snn_conv_nonzeros writes whole vectors */
-    static float bx_val_g[G][M + 16];
+    /* the nonzero gradients of every output position, position after
+     * position (+ 16: snn_conv_nonzeros writes whole vectors) */
+    static int bx_start_g[G][OH * OW + 1];
+    static int bx_off_g[G][OH * OW * M + 16];
+    static float bx_val_g[G][OH * OW * M + 16];
     /* dy channel-last, dy[n][m][oh][ow] at row oh*SH + KH-1, column
      * ow*SW + KW-1 (for dw a tap is then a fixed offset, and outputs out of
      * range read the zeros that are never written) */
     static float dyd_g[G][R * S * MP] __attribute__((aligned(64)));
     (void)dyd_g;
     static float dwt_g[G][C * KK * MP] __attribute__((aligned(64)));  /* [c][kh][kw][m] */
-    static const float *bw_row_g[G][H * W];
-    static int bw_rowstart_g[G][H + 1];
-    static float bw_val_g[G][H * W];
+    static const float *bw_row_g[G][C * H * W];
+    static int bw_rowstart_g[G][C * (H + 1)];
+    static float bw_val_g[G][C * H * W];
     memset(dwt_g, 0, sizeof dwt_g);
     static float db_g[G][M];
     memset(db_g, 0, sizeof db_g);
@@ -1424,107 +1472,146 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict dy,
                 db_g[g][m] += s;
             }
             for (int oh = 0; oh < OH; oh++)
-                for (int ow = 0; ow < OW; ow++) {
-                    float *restrict d = dyd + ((oh * SH + KH - 1) * S + ow * SW + KW - 1) * MP;
-                    for (int m = 0; m < M; m++)
-                        d[m] = dyn[(m * OH + oh) * OW + ow];
-                }
+                snn_conv_transpose(dyn + oh * OW, OH * OW, dyd + ((oh * SH + KH - 1) * S + KW - 1) * MP, SW * MP, M, OW);
             const float *restrict xn = x + (size_t)n * (C * H * W);
             const float **restrict bw_row = bw_row_g[g];
             int *restrict bw_rowstart = bw_rowstart_g[g];
             float *restrict bw_val = bw_val_g[g];
+            int cnt = 0;
             for (int c = 0; c < C; c++) {
-                int cnt = 0;
                 for (int ih = 0; ih < H; ih++) {
-                    bw_rowstart[ih] = cnt;
+                    bw_rowstart[c * (H + 1) + ih] = cnt;
                     for (int iw = 0; iw < W; iw++) {
                         const float v = xn[(c * H + ih) * W + iw];
-                        if (v != 0.0f) { /* spikes are mostly zero */
-                            bw_row[cnt] = dyd + ((ih + PT + KH - 1) * S + iw + PL + KW - 1) * MP;
-                            bw_val[cnt] = v;
-                            cnt++;
-                        }
+                        bw_row[cnt] = dyd + ((ih + PT + KH - 1) * S + iw + PL + KW - 1) * MP;
+                        bw_val[cnt] = v;
+                        cnt += v != 0.0f;
                     }
                 }
-                bw_rowstart[H] = cnt;
-                if (!cnt)
-                    continue;
-                for (int kh = 0; kh < KH; kh++) {
-                    /* only the input rows kernel row kh maps to an output row */
-                    const int r0 = kh - PT, r1 = kh - PT + (OH - 1) * SH + 1;
-                    const int e0 = bw_rowstart[r0 < 0 ? 0 : r0 > H ? H : r0];
-                    const int e1 = bw_rowstart[r1 < 0 ? 0 : r1 > H ? H : r1];
-                    if (e0 >= e1)
+                bw_rowstart[c * (H + 1) + H] = cnt;
+            }
+            /* MBW output channels at a time (their part of dyd stays in the
+             * L1 cache), two taps of a kernel row at a time (adjacent rows
+             * of dyd) */
+            for (int jb = 0; jb < MP; jb += MBW)
+                for (int c = 0; c < C; c++) {
+                    const int *restrict rs = bw_rowstart + c * (H + 1);
+                    if (rs[0] == rs[H])
                         continue;
-                    const float *const *restrict bk_row = bw_row + e0;
-                    const float *restrict bk_val = bw_val + e0;
-                    for (int kw = 0; kw < KW; kw++)
-                        for (int jb = 0; jb < MP; jb += MB) {
+                    for (int kh = 0; kh < KH; kh++) {
+                        /* only the input rows kernel row kh maps to an output row */
+                        const int r0 = kh - PT, r1 = kh - PT + (OH - 1) * SH + 1;
+                        const int e0 = rs[r0 < 0 ? 0 : r0 > H ? H : r0];
+                        const int e1 = rs[r1 < 0 ? 0 : r1 > H ? H : r1];
+                        if (e0 >= e1)
+                            continue;
+                        const float *const *restrict bk_row = bw_row + e0;
+                        const float *restrict bk_val = bw_val + e0;
+                        float *restrict gw = dwt_g[g] + (c * KK + kh * KW) * MP + jb;
+                        int kw = 0;
+                        for (; kw + 1 < KW; kw += 2) {
                             const int shift = jb - (kh * S + kw) * MP;
-                            float *restrict gw = dwt_g[g] + (c * KK + kh * KW + kw) * MP + jb;
-                            snn_v8 a[NB];
+                            float *restrict gk = gw + kw * MP;
+                            snn_v8 a[NBW], b[NBW];
                             SNN_CONV_UNROLL
-                            for (int u = 0; u < NB; u++)
+                            for (int u = 0; u < NBW; u++)
+                                a[u] = b[u] = (snn_v8){0};
+                            for (int q = 0; q < e1 - e0; q++) {
+                                const float v = bk_val[q];
+                                const float *restrict r = (bk_row[q]) + (shift);
+                                SNN_CONV_UNROLL
+                                for (int u = 0; u < NBW; u++) {
+                                    snn_v8 t, t2;
+                                    SNN_V8_LOAD(t, r + 8 * u);
+                                    SNN_V8_MADD(a[u], v, t);
+                                    SNN_V8_LOAD(t2, r + (-MP) + 8 * u);
+                                    SNN_V8_MADD(b[u], v, t2);
+                                }
+                            }
+                            SNN_CONV_UNROLL
+                            for (int u = 0; u < NBW; u++) {
+                                snn_v8 t;
+                                SNN_V8_LOAD(t, gk + 8 * u);
+                                t += a[u];
+                                SNN_V8_STORE(gk + 8 * u, t);
+                                SNN_V8_LOAD(t, gk + (MP) + 8 * u);
+                                t += b[u];
+                                SNN_V8_STORE(gk + (MP) + 8 * u, t);
+                            }
+                        }
+                        if (kw < KW) {
+                            const int shift = jb - (kh * S + kw) * MP;
+                            float *restrict gk = gw + kw * MP;
+                            snn_v8 a[NBW];
+                            SNN_CONV_UNROLL
+                            for (int u = 0; u < NBW; u++)
                                 a[u] = (snn_v8){0};
                             for (int q = 0; q < e1 - e0; q++) {
                                 const float v = bk_val[q];
                                 const float *restrict r = (bk_row[q]) + (shift);
                                 SNN_CONV_UNROLL
-                                for (int u = 0; u < NB; u++) {
+                                for (int u = 0; u < NBW; u++) {
                                     snn_v8 t;
                                     SNN_V8_LOAD(t, r + 8 * u);
                                     SNN_V8_MADD(a[u], v, t);
                                 }
                             }
                             SNN_CONV_UNROLL
-                            for (int u = 0; u < NB; u++) {
+                            for (int u = 0; u < NBW; u++) {
                                 snn_v8 t;
-                                SNN_V8_LOAD(t, gw + 8 * u);
+                                SNN_V8_LOAD(t, gk + 8 * u);
                                 t += a[u];
-                                SNN_V8_STORE(gw + 8 * u, t);
+                                SNN_V8_STORE(gk + 8 * u, t);
                             }
                         }
+                    }
                 }
-            }
             float *restrict dxn = dx + (size_t)n * (C * H * W);
             float *restrict dxp = dxp_g[g];
-            int *restrict bx_off = bx_off_g[g];
+            int *restrict bx_start = bx_start_g[g], *restrict bx_off = bx_off_g[g];
             float *restrict bx_val = bx_val_g[g];
             memset(dxp, 0, sizeof dxp_g[g]);
-            for (int oh = 0; oh < OH; oh++) {
-                for (int ow = 0; ow < OW; ow++) {
-                    const float *restrict gr = dyd + ((oh * SH + KH - 1) * S + ow * SW + KW - 1) * MP;
-                    const int nz = snn_conv_nonzeros(gr, M, KH * RW, bx_val, bx_off);
+            int nzs = 0;
+            for (int p = 0; p < OH * OW; p++) {
+                const float *restrict gr = dyd + ((p / OW * SH + KH - 1) * S + p % OW * SW + KW - 1) * MP;
+                bx_start[p] = nzs;
+                nzs += snn_conv_nonzeros(gr, M, KH * RW, bx_val + nzs, bx_off + nzs);
+            }
+            bx_start[OH * OW] = nzs;
+            /* kernel row after kernel row (M x RW floats of wt2 in use) */
+            for (int kh = 0; kh < KH; kh++)
+                for (int p = 0; p < OH * OW; p++) {
+                    const int q0 = bx_start[p], nz = bx_start[p + 1] - q0;
                     if (!nz)
                         continue;
-                    for (int kh = 0; kh < KH; kh++)
-                        for (int jb = 0; jb < RW; jb += RB) {
-                            float *restrict d = dxp + ((oh * SH + kh) * WP + ow * SW) * C + jb;
-                            const int shift = kh * RW + jb;
-                            snn_v8 a[NBX];
-                            SNN_CONV_UNROLL
-                            for (int u = 0; u < NBX; u++)
-                                a[u] = (snn_v8){0};
-                            for (int q = 0; q < nz; q++) {
-                                const float v = bx_val[q];
-                                const float *restrict r = (wt2 + bx_off[q]) + (shift);
-                                SNN_CONV_UNROLL
-                                for (int u = 0; u < NBX; u++) {
-                                    snn_v8 t;
-                                    SNN_V8_LOAD(t, r + 8 * u);
-                                    SNN_V8_MADD(a[u], v, t);
-                                }
-                            }
+                    const float *restrict pv = bx_val + q0;
+                    const int *restrict po = bx_off + q0;
+                    for (int jb = 0; jb < RW; jb += RB) {
+                        float *restrict d = dxp + ((p / OW * SH + kh) * WP + p % OW * SW) * C + jb;
+                        const int shift = kh * RW + jb;
+                        snn_v8 a[NBX];
+                        SNN_CONV_UNROLL
+                        for (int u = 0; u < NBX; u++)
+                            a[u] = (snn_v8){0};
+                        for (int q = 0; q < nz; q++) {
+                            const float v = pv[q];
+                            const float *restrict r = (wt2 + po[q]) + (shift);
                             SNN_CONV_UNROLL
                             for (int u = 0; u < NBX; u++) {
                                 snn_v8 t;
-                                SNN_V8_LOAD(t, d + 8 * u);
-                                t += a[u];
-                                SNN_V8_STORE(d + 8 * u, t);
+                                SNN_V8_LOAD(t, r + 8 * u);
+                                SNN_V8_MADD(a[u], v, t);
                             }
                         }
+                        SNN_CONV_UNROLL
+                        for (int u = 0; u < NBX; u++) {
+                            snn_v8 t;
+                            SNN_V8_LOAD(t, d + 8 * u);
+                            t += a[u];
+                            SNN_V8_STORE(d + 8 * u, t);
+                        }
+                    }
                 }
-            }
             for (int c = 0; c < C; c++)
                 for (int ih = 0; ih < H; ih++) {
                     const float *restrict s = dxp + ((ih + PT) * WP + PL) * C + c;
@@ -1649,6 +1736,7 @@ static void k0_conv1_backward(const float *restrict x, const float *restrict dy,
         OH = (HP - KH) / SH + 1, OW = (WP - KW) / SW + 1, KK = KH * KW
     };
     enum { NB = 2, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
+    enum { NBW = NB % 2 ? NB : NB / 2, MBW = 8 * NBW };  /* dw's blocks: pairs of taps */
     enum { NBX = 1, RB = 8 * NBX, RW = (KW * C + RB - 1) / RB * RB };
     enum { R = HP + KH - 1, S = WP + KW - 1 };
     enum { G = N < SNN_CONV_GROUPS ? N : SNN_CONV_GROUPS };
@@ -1659,9 +1747,9 @@ static void k0_conv1_backward(const float *restrict x, const float *restrict dy,
     static float dyd_g[G][R * S * MP] __attribute__((aligned(64)));
     (void)dyd_g;
     static float dwt_g[G][C * KK * MP] __attribute__((aligned(64)));  /* [c][kh][kw][m] */
-    static const float *bw_row_g[G][H * W];
-    static int bw_rowstart_g[G][H + 1];
-    static float bw_val_g[G][H * W];
+    static const float *bw_row_g[G][C * H * W];
+    static int bw_rowstart_g[G][C * (H + 1)];
+    static float bw_val_g[G][C * H * W];
     memset(dwt_g, 0, sizeof dwt_g);
     static float db_g[G][M];
     memset(db_g, 0, sizeof db_g);
@@ -1678,19 +1766,15 @@ static void k0_conv1_backward(const float *restrict x, const float *restrict dy,
                 db_g[g][m] += s;
             }
             for (int oh = 0; oh < OH; oh++)
-                for (int ow = 0; ow < OW; ow++) {
-                    float *restrict d = dyd + ((oh * SH + KH - 1) * S + ow * SW + KW - 1) * MP;
-                    for (int m = 0; m < M; m++)
-                        d[m] = dyn[(m * OH + oh) * OW + ow];
-                }
+                snn_conv_transpose(dyn + oh * OW, OH * OW, dyd + ((oh * SH + KH - 1) * S + KW - 1) * MP, SW * MP, M, OW);
             const float *restrict xn = x + (size_t)n * (C * H * W);
             const float **restrict bw_row = bw_row_g[g];
             int *restrict bw_rowstart = bw_rowstart_g[g];
             float *restrict bw_val = bw_val_g[g];
+            int cnt = 0;
             for (int c = 0; c < C; c++) {
-                int cnt = 0;
                 for (int ih = 0; ih < H; ih++) {
-                    bw_rowstart[ih] = cnt;
+                    bw_rowstart[c * (H + 1) + ih] = cnt;
                     for (int iw = 0; iw < W; iw++) {
                         const float v = xn[(c * H + ih) * W + iw];
                         bw_row[cnt] = dyd + ((ih + PT + KH - 1) * S + iw + PL + KW - 1) * MP;
@@ -1698,46 +1782,84 @@ static void k0_conv1_backward(const float *restrict x, const float *restrict dy,
                         cnt += v != 0.0f;
                     }
                 }
-                bw_rowstart[H] = cnt;
-                if (!cnt)
-                    continue;
-                for (int kh = 0; kh < KH; kh++) {
-                    /* only the input rows kernel row kh maps to an output row */
-                    const int r0 = kh - PT, r1 = kh - PT + (OH - 1) * SH + 1;
-                    const int e0 = bw_rowstart[r0 < 0 ? 0 : r0 > H ? H : r0];
-                    const int e1 = bw_rowstart[r1 < 0 ? 0 : r1 > H ? H : r1];
-                    if (e0 >= e1)
+                bw_rowstart[c * (H + 1) + H] = cnt;
+            }
+            /* MBW output channels at a time (their part of dyd stays in the
+             * L1 cache), two taps of a kernel row at a time (adjacent rows
+             * of dyd) */
+            for (int jb = 0; jb < MP; jb += MBW)
+                for (int c = 0; c < C; c++) {
+                    const int *restrict rs = bw_rowstart + c * (H + 1);
+                    if (rs[0] == rs[H])
                         continue;
-                    const float *const *restrict bk_row = bw_row + e0;
-                    const float *restrict bk_val = bw_val + e0;
-                    for (int kw = 0; kw < KW; kw++)
-                        for (int jb = 0; jb < MP; jb += MB) {
+                    for (int kh = 0; kh < KH; kh++) {
+                        /* only the input rows kernel row kh maps to an output row */
+                        const int r0 = kh - PT, r1 = kh - PT + (OH - 1) * SH + 1;
+                        const int e0 = rs[r0 < 0 ? 0 : r0 > H ? H : r0];
+                        const int e1 = rs[r1 < 0 ? 0 : r1 > H ? H : r1];
+                        if (e0 >= e1)
+                            continue;
+                        const float *const *restrict bk_row = bw_row + e0;
+                        const float *restrict bk_val = bw_val + e0;
+                        float *restrict gw = dwt_g[g] + (c * KK + kh * KW) * MP + jb;
+                        int kw = 0;
+                        for (; kw + 1 < KW; kw += 2) {
                             const int shift = jb - (kh * S + kw) * MP;
-                            float *restrict gw = dwt_g[g] + (c * KK + kh * KW + kw) * MP + jb;
-                            snn_v8 a[NB];
+                            float *restrict gk = gw + kw * MP;
+                            snn_v8 a[NBW], b[NBW];
                             SNN_CONV_UNROLL
-                            for (int u = 0; u < NB; u++)
+                            for (int u = 0; u < NBW; u++)
+                                a[u] = b[u] = (snn_v8){0};
+                            for (int q = 0; q < e1 - e0; q++) {
+                                const float v = bk_val[q];
+                                const float *restrict r = (bk_row[q]) + (shift);
+                                SNN_CONV_UNROLL
+                                for (int u = 0; u < NBW; u++) {
+                                    snn_v8 t, t2;
+                                    SNN_V8_LOAD(t, r + 8 * u);
+                                    SNN_V8_MADD(a[u], v, t);
+                                    SNN_V8_LOAD(t2, r + (-MP) + 8 * u);
+                                    SNN_V8_MADD(b[u], v, t2);
+                                }
+                            }
+                            SNN_CONV_UNROLL
+                            for (int u = 0; u < NBW; u++) {
+                                snn_v8 t;
+                                SNN_V8_LOAD(t, gk + 8 * u);
+                                t += a[u];
+                                SNN_V8_STORE(gk + 8 * u, t);
+                                SNN_V8_LOAD(t, gk + (MP) + 8 * u);
+                                t += b[u];
+                                SNN_V8_STORE(gk + (MP) + 8 * u, t);
+                            }
+                        }
+                        if (kw < KW) {
+                            const int shift = jb - (kh * S + kw) * MP;
+                            float *restrict gk = gw + kw * MP;
+                            snn_v8 a[NBW];
+                            SNN_CONV_UNROLL
+                            for (int u = 0; u < NBW; u++)
                                 a[u] = (snn_v8){0};
                             for (int q = 0; q < e1 - e0; q++) {
                                 const float v = bk_val[q];
                                 const float *restrict r = (bk_row[q]) + (shift);
                                 SNN_CONV_UNROLL
-                                for (int u = 0; u < NB; u++) {
+                                for (int u = 0; u < NBW; u++) {
                                     snn_v8 t;
                                     SNN_V8_LOAD(t, r + 8 * u);
                                     SNN_V8_MADD(a[u], v, t);
                                 }
                             }
                             SNN_CONV_UNROLL
-                            for (int u = 0; u < NB; u++) {
+                            for (int u = 0; u < NBW; u++) {
                                 snn_v8 t;
-                                SNN_V8_LOAD(t, gw + 8 * u);
+                                SNN_V8_LOAD(t, gk + 8 * u);
                                 t += a[u];
-                                SNN_V8_STORE(gw + 8 * u, t);
+                                SNN_V8_STORE(gk + 8 * u, t);
                             }
                         }
+                    }
                 }
-            }
         }
     /* the groups' partial sums, added in group order */
     for (int m = 0; m < M; m++)
