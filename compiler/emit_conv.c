@@ -116,13 +116,15 @@ static bool fwd_pool(struct emitter *e, struct ir_node *n)
 {
     const char *k = emit_kname(e, n, "forward");
     if (n->op == IR_OP_MAXPOOL)
-        emit_printf(e->sec[SEC_DEFS], "SNN_MAXPOOL_FORWARD(%s, %s)m4_dnl\n", k, geometry(e, n));
+        emit_printf(e->sec[SEC_DEFS], "SNN_MAXPOOL_FORWARD(%s, %s, %d)m4_dnl\n", k, geometry(e, n),
+                    n->argmax != NULL);
     else
         emit_printf(e->sec[SEC_DEFS], "SNN_AVGPOOL_FORWARD(%s, %s, %d)m4_dnl\n", k, geometry(e, n),
                     n->at.count_include_pad != 0);
     FILE *f = body(e, n);
     emit_call_comment(f, ind(n), n, NULL);
-    emit_printf(f, "%s%s(%s, %s);\n", ind(n), k, Pt(e, n->in[0]), Pt(e, n->out[0]));
+    emit_printf(f, "%s%s(%s, %s%s%s);\n", ind(n), k, Pt(e, n->in[0]), Pt(e, n->out[0]), n->argmax ? ", " : "",
+                n->argmax ? Pt(e, n->argmax) : "");
     return true;
 }
 
@@ -132,9 +134,9 @@ static bool bwd_pool(struct emitter *e, struct ir_node *b, bool overwrite)
     const char *k = emit_kname(e, b, "backward");
     FILE *f = bbody(e, b);
     emit_call_comment(f, ind(b), b, "backward");
-    if (n->op == IR_OP_MAXPOOL) { /* the argmax is found again in the saved input */
+    if (n->op == IR_OP_MAXPOOL) { /* to where forward found each maximum */
         emit_printf(e->sec[SEC_DEFS], "SNN_MAXPOOL_BACKWARD(%s, %s, %d)m4_dnl\n", k, geometry(e, n), overwrite);
-        emit_printf(f, "%s%s(%s, %s, %s);\n", ind(b), k, Pt(e, n->in[0]), Pt(e, b->in[0]), Pt(e, b->out[0]));
+        emit_printf(f, "%s%s(%s, %s, %s);\n", ind(b), k, Pt(e, n->argmax), Pt(e, b->in[0]), Pt(e, b->out[0]));
     } else {
         emit_printf(e->sec[SEC_DEFS], "SNN_AVGPOOL_BACKWARD(%s, %s, %d, %d)m4_dnl\n", k, geometry(e, n),
                     n->at.count_include_pad != 0, overwrite);

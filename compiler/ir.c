@@ -79,8 +79,9 @@ bool ir_bwd_reads(const struct ir_node *b, int k)
         return k == 0 && (b->out[1] || (f->nin > 2 && b->out[2]));
     case IR_OP_MUL:
         return (k == 1 && b->out[0]) || (k == 0 && b->out[1]);
+    case IR_OP_MAXPOOL: /* the input, unless forward keeps the argmax */
+        return k == 0 && !f->argmax;
     case IR_OP_RELU:
-    case IR_OP_MAXPOOL:
     case IR_OP_CE_MEMBRANE_LOSS:
     case IR_OP_CE_RATE_LOSS:
     case IR_OP_MSE_MEMBRANE_LOSS:

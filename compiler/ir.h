@@ -166,6 +166,11 @@ struct ir_node {
      * each segment of seg steps into segbuf from there. 0: U is a record. */
     int seg;
     struct ir_value *ckpt, *segbuf;
+    /* A MaxPool whose backward passes a gradient on (autodiff.c): forward
+     * writes the position of each window's maximum, which backward reads
+     * instead of the pool's input (a quarter of its size for 2x2 pools,
+     * and the input needs no record). */
+    struct ir_value *argmax;
 };
 
 struct ir_settings {

@@ -511,6 +511,8 @@ static void touch_node(struct ir_node *n, const struct sched *s)
     }
     for (int k = 0; k < n->naux; k++)
         touch_phase(n->aux[k], n, s);
+    if (n->argmax) /* written with the pool's output */
+        touch(n->argmax, p);
     /* re-laid-out weights; inference copies its constant weights once and
      * keeps them */
     if (n->wcopy) {
@@ -542,6 +544,8 @@ static void touch_node(struct ir_node *n, const struct sched *s)
                 touch(f->out[k], p);
         for (int k = 0; k < f->naux; k++)
             touch(f->aux[k], p);
+        if (f->argmax)
+            touch(f->argmax, p);
     }
 }
 

@@ -561,86 +561,46 @@ m4_define(<<<SNN_POOL_DIMS>>>, <<<enum {
         PADDED = ($9 | $10 | $11 | $12) != 0
     };>>>)m4_dnl
 m4_dnl
-m4_dnl SNN_MAXPOOL_FORWARD(fn, N, C, H, W, KH, KW, SH, SW, PT, PL, PB, PR)
+m4_dnl SNN_MAXPOOL_FORWARD(fn, N, C, H, W, KH, KW, SH, SW, PT, PL, PB, PR, argmax)
 m4_dnl   Padding counts as -inf; a NaN in the window gives NaN, as in PyTorch.
 m4_dnl   Written so that the compiler needs no branch (max instructions,
 m4_dnl   conditional moves): the maxima of spike maps and membranes are
-m4_dnl   unpredictable.
+m4_dnl   unpredictable. argmax 1: fn(x, y, am) also writes, for backward,
+m4_dnl   where each maximum is (its offset in the input plane, as a float):
+m4_dnl   the first maximal element of the window in row-major order
+m4_dnl   (PyTorch's choice; ties are common after spiking layers), or its
+m4_dnl   last NaN, where PyTorch's forward puts its index.
 m4_define(<<<SNN_MAXPOOL_FORWARD>>>, <<<SNN_POOL_ONCE()
-static void $1(const float *restrict x, float *restrict y)
+static void $1(const float *restrict x, float *restrict y<<<>>>SNN_IF($14, <<<, float *restrict am>>>))
 {
     SNN_POOL_DIMS($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
     if (!PADDED) { /* constant windows: vectorized over the output row */
         SNN_PAR_FOR
         for (int r = 0; r < NC * OH; r++) {
-            const float *restrict xr = x + (r / OH) * (H * W) + (r % OH) * SH * W;
+            const int r0 = (r % OH) * SH * W; /* the window row's offset in its plane */
+            const float *restrict xr = x + (r / OH) * (H * W) + r0;
             float *restrict yr = y + r * OW;
+            (void)r0;
             SNN_POOL_SIMD
             for (int ow = 0; ow < OW; ow++) {
                 float best = xr[ow * SW];
-                int nan = 0;
+                int at = ow * SW, nat = -1;
                 for (int kh = 0; kh < KH; kh++)
                     for (int kw = 0; kw < KW; kw++) {
-                        const float v = xr[kh * W + ow * SW + kw];
+                        const int i = kh * W + ow * SW + kw;
+                        const float v = xr[i];
+                        at = v > best ? i : at;
                         best = v > best ? v : best;
-                        nan |= v != v;
+                        nat = v != v ? i : nat;
                     }
-                yr[ow] = nan ? NAN : best;
+                yr[ow] = nat >= 0 ? NAN : best;
+SNN_IF($14, <<<m4_dnl
+                am[r * OW + ow] = (float)(r0 + (nat >= 0 ? nat : at));
+>>>, <<<m4_dnl
+                (void)at;
+>>>)m4_dnl
             }
         }
-        return;
-    }
-SNN_POOL_WINDOWS(<<<m4_dnl
-                float best = x[base + kh0 * W + kw0];
-                int nan = 0;
-                for (int kh = kh0; kh < kh1; kh++)
-                    for (int kw = kw0; kw < kw1; kw++) {
-                        const float v = x[base + kh * W + kw];
-                        best = v > best ? v : best;
-                        nan |= v != v;
-                    }
-                y[o] = nan ? NAN : best;>>>)m4_dnl
-}
->>>)m4_dnl
-m4_dnl
-m4_dnl SNN_MAXPOOL_BACKWARD(fn, N, C, H, W, KH, KW, SH, SW, PT, PL, PB, PR, store)
-m4_dnl   dx += dy at the first maximal element of each window in row-major
-m4_dnl   order (PyTorch's choice; ties are common after spiking layers), or
-m4_dnl   at its last NaN, where PyTorch's forward put its index. store 1:
-m4_dnl   the windows tile the input and dx was not cleared, so each window's
-m4_dnl   rows are zeroed here, where they are about to be written anyway.
-m4_dnl   Planes run in parallel: windows of one plane may overlap, planes not.
-m4_define(<<<SNN_MAXPOOL_BACKWARD>>>, <<<SNN_POOL_ONCE()
-static void $1(const float *restrict x, const float *restrict dy, float *restrict dx)
-{
-    SNN_POOL_DIMS($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-    if (!PADDED) { /* constant windows: the arg-max vectorized over the output row */
-        SNN_PAR_FOR
-        for (int nc = 0; nc < NC; nc++)
-            for (int oh = 0; oh < OH; oh++) {
-                const int r = nc * OH + oh, r0 = nc * (H * W) + oh * SH * W;
-                const float *restrict xr = x + r0;
-                int ats[OW];
-                SNN_POOL_SIMD
-                for (int ow = 0; ow < OW; ow++) {
-                    int at = ow * SW, nat = -1;
-                    float best = xr[at];
-                    for (int kh = 0; kh < KH; kh++)
-                        for (int kw = 0; kw < KW; kw++) {
-                            const int i = kh * W + ow * SW + kw;
-                            const float v = xr[i];
-                            at = v > best ? i : at;
-                            best = v > best ? v : best;
-                            nat = v != v ? i : nat;
-                        }
-                    ats[ow] = nat >= 0 ? nat : at;
-                }
-SNN_IF($14, <<<m4_dnl
-                memset(dx + r0, 0, KH * W * sizeof(float));
->>>)m4_dnl
-                for (int ow = 0; ow < OW; ow++)
-                    dx[r0 + ats[ow]] += dy[r * OW + ow];
-            }
         return;
     }
 SNN_POOL_WINDOWS(<<<m4_dnl
@@ -654,7 +614,32 @@ SNN_POOL_WINDOWS(<<<m4_dnl
                         best = v > best ? v : best;
                         nat = v != v ? i : nat;
                     }
-                dx[nat >= 0 ? nat : at] += dy[o];>>>)m4_dnl
+                y[o] = nat >= 0 ? NAN : best;
+SNN_IF($14, <<<m4_dnl
+                am[o] = (float)((nat >= 0 ? nat : at) - nc * (H * W));>>>, <<<m4_dnl
+                (void)at;>>>)>>>)m4_dnl
+}
+>>>)m4_dnl
+m4_dnl
+m4_dnl SNN_MAXPOOL_BACKWARD(fn, N, C, H, W, KH, KW, SH, SW, PT, PL, PB, PR, store)
+m4_dnl   fn(am, dy, dx): dx += dy at the positions the forward's argmax
+m4_dnl   output names. store 1: the windows tile the input and dx was not
+m4_dnl   cleared, so each plane is zeroed first. Planes run in parallel:
+m4_dnl   windows of one plane may overlap, planes not.
+m4_define(<<<SNN_MAXPOOL_BACKWARD>>>, <<<SNN_POOL_ONCE()
+static void $1(const float *restrict am, const float *restrict dy, float *restrict dx)
+{
+    SNN_POOL_DIMS($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+    SNN_PAR_FOR
+    for (int nc = 0; nc < NC; nc++) {
+        const float *restrict a = am + (size_t)nc * (OH * OW), *restrict g = dy + (size_t)nc * (OH * OW);
+        float *restrict d = dx + (size_t)nc * (H * W);
+SNN_IF($14, <<<m4_dnl
+        memset(d, 0, sizeof(float) * (H * W));
+>>>)m4_dnl
+        for (int o = 0; o < OH * OW; o++)
+            d[(int)a[o]] += g[o];
+    }
 }
 >>>)m4_dnl
 m4_dnl

@@ -39,6 +39,7 @@ static const char checker[] =
     "typedef void (*bfn)(const float *, const float *, float *, float *, float *);\n"
     "typedef void (*bwfn)(const float *);\n"
     "typedef void (*pfn)(const float *, float *);\n"
+    "typedef void (*pafn)(const float *, float *, float *);\n"
     "typedef void (*pbfn)(const float *, const float *, float *);\n"
     "static float rnd(void) { return rand() / (float)RAND_MAX * 2 - 1; }\n"
     "static int close_(const float *a, const float *b, size_t n, const char *what, int id)\n"
@@ -98,13 +99,14 @@ static const char checker[] =
     "    return bad;\n"
     "}\n"
     "static int check_pool(int id, int N, int C, int H, int W, int KH, int KW, int SH, int SW, int PT, int PL, int PB,\n"
-    "                      int PR, int inc, pfn mf, pbfn mb, pfn af, pfn ab, int store)\n"
+    "                      int PR, int inc, pafn mf, pfn mi, pbfn mb, pfn af, pfn ab, int store)\n"
     "{\n"
     "    int OH = (H + PT + PB - KH) / SH + 1, OW = (W + PL + PR - KW) / SW + 1, bad = 0;\n"
     "    if (OH < 1 || OW < 1) return 0;\n"
     "    size_t nx = (size_t)N * C * H * W, ny = (size_t)N * C * OH * OW;\n"
     "    float *x = calloc(nx, 4), *y = calloc(ny, 4), *yr = calloc(ny, 4), *ya = calloc(ny, 4), *yar = calloc(ny, 4);\n"
     "    float *dy = calloc(ny, 4), *dx = calloc(nx, 4), *dxr = calloc(nx, 4), *dxa = calloc(nx, 4), *dxar = calloc(nx, 4);\n"
+    "    float *am = calloc(ny, 4), *yi = calloc(ny, 4);\n"
     "    for (size_t i = 0; i < nx; i++) x[i] = (float)(rand() % 3); /* many ties */\n"
     "    for (size_t i = 0; i < ny; i++) dy[i] = rnd();\n"
     "    for (int nc = 0; nc < N * C; nc++) for (int oh = 0; oh < OH; oh++) for (int ow = 0; ow < OW; ow++) {\n"
@@ -127,10 +129,12 @@ static const char checker[] =
     "        }\n"
     "    }\n"
     "    for (size_t i = 0; i < nx && store; i++) dx[i] = dxa[i] = 9.0f; /* written whole */\n"
-    "    mf(x, y); mb(x, dy, dx); af(x, ya); ab(dy, dxa);\n"
+    "    mf(x, y, am); mi(x, yi); mb(am, dy, dx); af(x, ya); ab(dy, dxa);\n"
     "    bad |= close_(y, yr, ny, \"maxpool y\", id) | close_(dx, dxr, nx, \"maxpool dx\", id);\n"
+    "    bad |= close_(yi, yr, ny, \"maxpool y without argmax\", id);\n"
     "    bad |= close_(ya, yar, ny, \"avgpool y\", id) | close_(dxa, dxar, nx, \"avgpool dx\", id);\n"
     "    free(x); free(y); free(yr); free(ya); free(yar); free(dy); free(dx); free(dxr); free(dxa); free(dxar);\n"
+    "    free(am); free(yi);\n"
     "    return bad;\n"
     "}\n"
     "\n";
@@ -169,12 +173,13 @@ START_TEST(conv_kernels_match_naive_loops)
         fprintf(f, "SNN_CONV_BACKWARD(b%d, %s, %d, %d, %d, %d, %d)m4_dnl\n", i, geo, g[15], g[16], g[17], nbm, nbx);
         /* the form that stores dx instead of adding to it */
         fprintf(f, "SNN_CONV_BACKWARD(s%d, %s, %d, 0, 0, %d, %d)m4_dnl\n", i, geo, g[15] ? 2 : 0, nbm, nbx);
-        fprintf(f, "SNN_MAXPOOL_FORWARD(mf%d, %s)m4_dnl\nSNN_MAXPOOL_BACKWARD(mb%d, %s, 0)m4_dnl\n", i, pool, i,
-                pool);
+        fprintf(f, "SNN_MAXPOOL_FORWARD(mf%d, %s, 1)m4_dnl\nSNN_MAXPOOL_FORWARD(mi%d, %s, 0)m4_dnl\n"
+                   "SNN_MAXPOOL_BACKWARD(mb%d, %s, 0)m4_dnl\n", i, pool, i, pool, i, pool);
         fprintf(f, "SNN_AVGPOOL_FORWARD(af%d, %s, %d)m4_dnl\nSNN_AVGPOOL_BACKWARD(ab%d, %s, %d, 0)m4_dnl\n", i,
                 pool, g[13], i, pool, g[13]);
     }
-    fprintf(f, "SNN_MAXPOOL_FORWARD(mft, 2, 3, 8, 6, 2, 3, 2, 3, 0, 0, 0, 0)m4_dnl\n"
+    fprintf(f, "SNN_MAXPOOL_FORWARD(mft, 2, 3, 8, 6, 2, 3, 2, 3, 0, 0, 0, 0, 1)m4_dnl\n"
+               "SNN_MAXPOOL_FORWARD(mit, 2, 3, 8, 6, 2, 3, 2, 3, 0, 0, 0, 0, 0)m4_dnl\n"
                "SNN_MAXPOOL_BACKWARD(mbt, 2, 3, 8, 6, 2, 3, 2, 3, 0, 0, 0, 0, 1)m4_dnl\n"
                "SNN_AVGPOOL_FORWARD(aft, 2, 3, 8, 6, 2, 3, 2, 3, 0, 0, 0, 0, 1)m4_dnl\n"
                "SNN_AVGPOOL_BACKWARD(abt, 2, 3, 8, 6, 2, 3, 2, 3, 0, 0, 0, 0, 1, 1)m4_dnl\n");
@@ -191,11 +196,11 @@ START_TEST(conv_kernels_match_naive_loops)
         else
             fprintf(f, ", f%d_weights, f%d, NULL, b%d, NULL, s%d", i, i, i, i);
         fprintf(f, ");\n    bad += check_pool(%d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, "
-                   "mf%d, mb%d, af%d, ab%d, 0);\n", i, g[0], g[1], g[2] + 2, g[3] + 2, g[5], g[6], g[7],
-                g[8], pt, pl, pb, pr, g[13], i, i, i, i);
+                   "mf%d, mi%d, mb%d, af%d, ab%d, 0);\n", i, g[0], g[1], g[2] + 2, g[3] + 2, g[5], g[6], g[7],
+                g[8], pt, pl, pb, pr, g[13], i, i, i, i, i);
     }
     /* windows that tile the input: the forms that store dx */
-    fprintf(f, "    bad += check_pool(%d, 2, 3, 8, 6, 2, 3, 2, 3, 0, 0, 0, 0, 1, mft, mbt, aft, abt, 1);\n", n);
+    fprintf(f, "    bad += check_pool(%d, 2, 3, 8, 6, 2, 3, 2, 3, 0, 0, 0, 0, 1, mft, mit, mbt, aft, abt, 1);\n", n);
     fprintf(f, "    return bad != 0;\n}\n");
     fclose(f);
     const char *cc = getenv("CC");
