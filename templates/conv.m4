@@ -491,13 +491,18 @@ SNN_IF($15, <<<m4_dnl
 SNN_CONV_BLOCK(<<<NBX>>>, <<<pv>>>, <<<wt2 + po[q]>>>, <<<nz>>>, <<<shift>>>, <<<d>>>, 1, <<<    >>>)m4_dnl
                     }
                 }
+SNN_IF(m4_eval(<<<$15 == 2>>>), <<<m4_dnl
+            for (int ih = 0; ih < H; ih++)
+                snn_conv_transpose(dxp + ((ih + PT) * WP + PL) * C, C, dxn + ih * W, H * W, W, C);
+>>>, <<<m4_dnl
             for (int c = 0; c < C; c++)
                 for (int ih = 0; ih < H; ih++) {
                     const float *restrict s = dxp + ((ih + PT) * WP + PL) * C + c;
                     float *restrict d = dxn + (c * H + ih) * W;
                     for (int iw = 0; iw < W; iw++)
-                        d[iw] SNN_IF(m4_eval(<<<$15 == 2>>>), =, +=) s[iw * C];
+                        d[iw] += s[iw * C];
                 }
+>>>)m4_dnl
 >>>)m4_dnl
         }
     /* the groups' partial sums, added in group order */

@@ -1688,13 +1688,8 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict dy,
                         }
                     }
                 }
-            for (int c = 0; c < C; c++)
-                for (int ih = 0; ih < H; ih++) {
-                    const float *restrict s = dxp + ((ih + PT) * WP + PL) * C + c;
-                    float *restrict d = dxn + (c * H + ih) * W;
-                    for (int iw = 0; iw < W; iw++)
-                        d[iw] = s[iw * C];
-                }
+            for (int ih = 0; ih < H; ih++)
+                snn_conv_transpose(dxp + ((ih + PT) * WP + PL) * C, C, dxn + ih * W, H * W, W, C);
         }
     /* the groups' partial sums, added in group order */
     for (int m = 0; m < M; m++)
