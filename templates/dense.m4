@@ -116,15 +116,20 @@ SNN_INLINE uint64_t snn_vnonzero(snn_vf v)
 typedef uint64_t __attribute__((may_alias)) snn_bits;
 #define SNN_CTZ(m) __builtin_ctzll(m)
 
-/* The spikes s[0..len) (0 or 1) as the bits of one word; s has room for 64. */
-SNN_INLINE uint64_t snn_pack64(float *restrict s, const int len)
+/* Bit j of the word says x[j] != 0, for j < len (<= 64); nothing past
+ * x[len - 1] is read. A whole word takes the unrolled loop. */
+SNN_INLINE uint64_t snn_pack_bits(const float *restrict x, const int len)
 {
     uint64_t m = 0;
-    for (int j = len; j < 64; j++)
-        s[j] = 0.0f;
-    SNN_UNROLL
-    for (int v = 0; v < 64 / SNN_VW; v++)
-        m |= snn_vnonzero(snn_vload(s + v * SNN_VW)) << (v * SNN_VW);
+    if (len == 64) {
+        SNN_UNROLL
+        for (int v = 0; v < 64 / SNN_VW; v++)
+            m |= snn_vnonzero(snn_vload(x + v * SNN_VW)) << (v * SNN_VW);
+        return m;
+    }
+    for (int v = 0; v * SNN_VW < len; v++)
+        m |= snn_vnonzero(len - v * SNN_VW >= SNN_VW ? snn_vload(x + v * SNN_VW)
+                          : snn_vload_n(x + v * SNN_VW, len - v * SNN_VW)) << (v * SNN_VW);
     return m;
 }
 
@@ -793,15 +798,8 @@ m4_define(<<<SNN_PACK_BITS>>>, <<<
 static void $1_rows(int n0, int n1, const float *restrict x, snn_bits *restrict s)
 {
     for (int n = n0; n < n1; n++)
-        for (int q = 0; q < $4; q++) {
-            const float *restrict xq = x + n * $3 + q * 64;
-            const int len = $3 - q * 64 < 64 ? $3 - q * 64 : 64;
-            uint64_t m = 0;
-            for (int v = 0; v * SNN_VW < len; v++)
-                m |= snn_vnonzero(len - v * SNN_VW >= SNN_VW ? snn_vload(xq + v * SNN_VW)
-                                  : snn_vload_n(xq + v * SNN_VW, len - v * SNN_VW)) << (v * SNN_VW);
-            s[n * $4 + q] = m;
-        }
+        for (int q = 0; q < $4; q++)
+            s[n * $4 + q] = snn_pack_bits(x + n * $3 + q * 64, $3 - q * 64 < 64 ? $3 - q * 64 : 64);
 }
 
 SNN_INLINE void $1(const float *restrict x, snn_bits *restrict s)

@@ -54,7 +54,7 @@ m4_ifelse(<<<$8>>>, <<<2>>>, <<<m4_dnl
             snn_stream64(spk + n * $3 + j0, s, len);
 >>>)m4_dnl
 SNN_IF($9, <<<m4_dnl
-            bits[n * $10 + q] = snn_pack64(s, len);
+            bits[n * $10 + q] = snn_pack_bits(s, len);
 >>>, <<<m4_dnl
             (void)s;
 >>>)m4_dnl
@@ -216,7 +216,7 @@ SNN_IF($10, <<<m4_dnl
 >>>)m4_dnl
             }
 SNN_IF($11, <<<m4_dnl
-            bits[n * $12 + q] = snn_pack64(sp, len);
+            bits[n * $12 + q] = snn_pack_bits(sp, len);
 >>>, <<<m4_dnl
             (void)sp;
 >>>)m4_dnl
