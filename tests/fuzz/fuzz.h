@@ -13,6 +13,7 @@
 #ifndef SNNC_TESTS_FUZZ_FUZZ_H
 #define SNNC_TESTS_FUZZ_FUZZ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,5 +45,14 @@ void fuzz_front_end(const char *name, const uint8_t *data, size_t size);
 
 /* Aborts with a message: a contract broken, which libFuzzer reports. */
 void fuzz_fail(const char *what, const char *detail);
+
+/* Splits an input laid out as [n: 2 bytes, big-endian][n bytes][the rest]
+ * into temporary files 0 and 1; false when it is too short for the length. */
+bool fuzz_two_files(const uint8_t *data, size_t size, const char **first, const char **second);
+
+/* The contract of a dataset reader that returned rc: a failure says why in
+ * one line; a success loaded 1..cap records whose labels are below classes. */
+void fuzz_check_dataset(int rc, const char *err, size_t count, size_t cap, const uint8_t *labels,
+                        int classes);
 
 #endif

@@ -53,6 +53,33 @@ const char *fuzz_file(int slot, const void *data, size_t size)
     return paths[slot];
 }
 
+bool fuzz_two_files(const uint8_t *data, size_t size, const char **first, const char **second)
+{
+    if (size < 2)
+        return false;
+    size_t n = (size_t)data[0] << 8 | data[1];
+    if (n > size - 2)
+        n = size - 2;
+    *first = fuzz_file(0, data + 2, n);
+    *second = fuzz_file(1, data + 2 + n, size - 2 - n);
+    return true;
+}
+
+void fuzz_check_dataset(int rc, const char *err, size_t count, size_t cap, const uint8_t *labels,
+                        int classes)
+{
+    if (rc != 0) {
+        if (!err[0] || strchr(err, '\n'))
+            fuzz_fail("no one-line message", err);
+        return;
+    }
+    if (count == 0 || count > cap)
+        fuzz_fail("a count out of range", NULL);
+    for (size_t i = 0; i < count; i++)
+        if (labels[i] >= classes)
+            fuzz_fail("a label out of range", NULL);
+}
+
 void fuzz_front_end(const char *name, const uint8_t *data, size_t size)
 {
     static FILE *null;

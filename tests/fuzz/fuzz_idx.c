@@ -7,8 +7,6 @@
  * buffers, fails without a message, or succeeds with a count or a label
  * out of range.
  */
-#include <string.h>
-
 #include "fuzz.h"
 #include "snnrt.h"
 
@@ -20,23 +18,10 @@ FUZZ_TARGET(idx)
     static uint8_t images[IDX_CAP * IDX_ITEM], labels[IDX_CAP];
     char err[512] = "";
     size_t count = 0;
-    if (size < 2)
+    const char *img, *lbl;
+    if (!fuzz_two_files(data, size, &img, &lbl))
         return 0;
-    size_t n = (size_t)data[0] << 8 | data[1];
-    if (n > size - 2)
-        n = size - 2;
-    const char *img = fuzz_file(0, data + 2, n);
-    const char *lbl = fuzz_file(1, data + 2 + n, size - 2 - n);
-    if (snnrt_idx_load(img, lbl, images, labels, IDX_CAP, IDX_ITEM, 10, &count, err,
-                       sizeof err) != 0) {
-        if (!err[0] || strchr(err, '\n'))
-            fuzz_fail("no one-line message", err);
-        return 0;
-    }
-    if (count == 0 || count > IDX_CAP)
-        fuzz_fail("a count out of range", NULL);
-    for (size_t i = 0; i < count; i++)
-        if (labels[i] >= 10)
-            fuzz_fail("a label out of range", NULL);
+    int rc = snnrt_idx_load(img, lbl, images, labels, IDX_CAP, IDX_ITEM, 10, &count, err, sizeof err);
+    fuzz_check_dataset(rc, err, count, IDX_CAP, labels, 10);
     return 0;
 }
