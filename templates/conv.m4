@@ -29,7 +29,10 @@ m4_dnl
 m4_dnl SNN_CONV_ONCE(): C helpers shared by the kernels of this file, written
 m4_dnl before the first kernel that needs them and never again. snn_v8 is a
 m4_dnl GNU C vector of 8 floats: a block of NB of them is summed in registers
-m4_dnl (the unroll pragma lets the compiler keep the array there).
+m4_dnl (the unroll pragma lets the compiler keep the array there). snn_vw is
+m4_dnl the widest vector: 16 floats with AVX-512, else 8; a block of an even
+m4_dnl NB is summed in those, half as many instructions for the same
+m4_dnl arithmetic (SNN_CV below chooses).
 m4_define(<<<SNN_CONV_ONCE>>>, <<<m4_ifdef(<<<SNN_CONV_ONCE_DONE>>>, <<<>>>, <<<m4_define(<<<SNN_CONV_ONCE_DONE>>>, 1)
 typedef float snn_v8 __attribute__((vector_size(32)));
 #define SNN_CONV_UNROLL _Pragma("GCC unroll 8")
@@ -47,6 +50,17 @@ typedef float snn_v8 __attribute__((vector_size(32)));
 #else
 #define SNN_V8_MADD(a, v, t) ((a) += (v) * (t))
 #endif
+#if defined(__AVX512F__) && (defined(__x86_64__) || defined(__i386__))
+typedef float snn_vw __attribute__((vector_size(64)));
+#define SNN_VW 16
+#define SNN_VW_MADD(a, v, t) ((a) = _mm512_fmadd_ps(_mm512_set1_ps(v), (t), (a)))
+#else
+typedef snn_v8 snn_vw;
+#define SNN_VW 8
+#define SNN_VW_MADD(a, v, t) SNN_V8_MADD(a, v, t)
+#endif
+#define SNN_VW_LOAD(v, p) memcpy(&(v), (p), sizeof(snn_vw))
+#define SNN_VW_STORE(p, v) memcpy((p), &(v), sizeof(snn_vw))
 /* The batch is cut into this many fixed groups of consecutive samples,
  * the units the threads share out. Each group owns its scratch and its
  * partial weight gradient; the partials are added in group order, so the
@@ -153,6 +167,13 @@ $4                    $2 = v;
 $4                    $3 += v != 0.0f;
 >>>)m4_dnl
 m4_dnl
+m4_dnl SNN_CV(NB, what): for a block of NB (a number) vectors of 8 floats, the C
+m4_dnl name of what: its vector type, how many of them (n), floats per
+m4_dnl vector (w), and their LOAD, STORE and MADD; wide vectors (snn_vw)
+m4_dnl when NB is even, snn_v8 otherwise.
+m4_define(<<<SNN_CV>>>, <<<m4_ifelse(m4_eval(($1) % 2), 0, <<<m4_ifelse($2, type, snn_vw, $2, n, ($1 * 8 / SNN_VW),
+    $2, w, SNN_VW, <<<SNN_VW_$2>>>)>>>, <<<m4_ifelse($2, type, snn_v8, $2, n, $1, $2, w, 8, <<<SNN_V8_$2>>>)>>>)>>>)m4_dnl
+m4_dnl
 m4_dnl SNN_CONV_BLOCK(NB, vals, row, count, shift, dst, acc, indent): a[0..NB) = sum
 m4_dnl over the `count` entries q of a list (values vals[q], row pointers
 m4_dnl given by the expression row of q) of val * row[shift .. shift + 8 NB), in registers;
@@ -161,29 +182,29 @@ m4_dnl pointers, not offsets into a static array, so that each load is one
 m4_dnl base register plus a constant displacement. It declares a[]: call
 m4_dnl it as the whole body of a block.
 m4_define(<<<SNN_CONV_BLOCK>>>, <<<m4_dnl
-$8                    snn_v8 a[$1];
+$8                    SNN_CV($1, type) a[SNN_CV($1, n)];
 $8                    SNN_CONV_UNROLL
-$8                    for (int u = 0; u < $1; u++)
-$8                        a[u] = (snn_v8){0};
+$8                    for (int u = 0; u < SNN_CV($1, n); u++)
+$8                        a[u] = (SNN_CV($1, type)){0};
 $8                    for (int q = 0; q < $4; q++) {
 $8                        const float v = $2[q];
 $8                        const float *restrict r = ($3) + ($5);
 $8                        SNN_CONV_UNROLL
-$8                        for (int u = 0; u < $1; u++) {
-$8                            snn_v8 t;
-$8                            SNN_V8_LOAD(t, r + 8 * u);
-$8                            SNN_V8_MADD(a[u], v, t);
+$8                        for (int u = 0; u < SNN_CV($1, n); u++) {
+$8                            SNN_CV($1, type) t;
+$8                            SNN_CV($1, LOAD)(t, r + SNN_CV($1, w) * u);
+$8                            SNN_CV($1, MADD)(a[u], v, t);
 $8                        }
 $8                    }
 $8                    SNN_CONV_UNROLL
-$8                    for (int u = 0; u < $1; u++) {
+$8                    for (int u = 0; u < SNN_CV($1, n); u++) {
 SNN_IF($7, <<<m4_dnl
-$8                        snn_v8 t;
-$8                        SNN_V8_LOAD(t, $6 + 8 * u);
+$8                        SNN_CV($1, type) t;
+$8                        SNN_CV($1, LOAD)(t, $6 + SNN_CV($1, w) * u);
 $8                        t += a[u];
-$8                        SNN_V8_STORE($6 + 8 * u, t);
+$8                        SNN_CV($1, STORE)($6 + SNN_CV($1, w) * u, t);
 >>>, <<<m4_dnl
-$8                        SNN_V8_STORE($6 + 8 * u, a[u]);
+$8                        SNN_CV($1, STORE)($6 + SNN_CV($1, w) * u, a[u]);
 >>>)m4_dnl
 $8                    }
 >>>)m4_dnl
@@ -193,31 +214,31 @@ m4_dnl sums at once over the same list, into dst += sum val * row[shift ..]
 m4_dnl and dst + dstep += sum val * row[shift + rstep ..]: twice the
 m4_dnl independent additions in flight, one list walk.
 m4_define(<<<SNN_CONV_BLOCK2>>>, <<<m4_dnl
-$9                    snn_v8 a[$1], b[$1];
+$9                    SNN_CV($1, type) a[SNN_CV($1, n)], b[SNN_CV($1, n)];
 $9                    SNN_CONV_UNROLL
-$9                    for (int u = 0; u < $1; u++)
-$9                        a[u] = b[u] = (snn_v8){0};
+$9                    for (int u = 0; u < SNN_CV($1, n); u++)
+$9                        a[u] = b[u] = (SNN_CV($1, type)){0};
 $9                    for (int q = 0; q < $4; q++) {
 $9                        const float v = $2[q];
 $9                        const float *restrict r = ($3) + ($5);
 $9                        SNN_CONV_UNROLL
-$9                        for (int u = 0; u < $1; u++) {
-$9                            snn_v8 t, t2;
-$9                            SNN_V8_LOAD(t, r + 8 * u);
-$9                            SNN_V8_MADD(a[u], v, t);
-$9                            SNN_V8_LOAD(t2, r + ($6) + 8 * u);
-$9                            SNN_V8_MADD(b[u], v, t2);
+$9                        for (int u = 0; u < SNN_CV($1, n); u++) {
+$9                            SNN_CV($1, type) t, t2;
+$9                            SNN_CV($1, LOAD)(t, r + SNN_CV($1, w) * u);
+$9                            SNN_CV($1, MADD)(a[u], v, t);
+$9                            SNN_CV($1, LOAD)(t2, r + ($6) + SNN_CV($1, w) * u);
+$9                            SNN_CV($1, MADD)(b[u], v, t2);
 $9                        }
 $9                    }
 $9                    SNN_CONV_UNROLL
-$9                    for (int u = 0; u < $1; u++) {
-$9                        snn_v8 t;
-$9                        SNN_V8_LOAD(t, $7 + 8 * u);
+$9                    for (int u = 0; u < SNN_CV($1, n); u++) {
+$9                        SNN_CV($1, type) t;
+$9                        SNN_CV($1, LOAD)(t, $7 + SNN_CV($1, w) * u);
 $9                        t += a[u];
-$9                        SNN_V8_STORE($7 + 8 * u, t);
-$9                        SNN_V8_LOAD(t, $7 + ($8) + 8 * u);
+$9                        SNN_CV($1, STORE)($7 + SNN_CV($1, w) * u, t);
+$9                        SNN_CV($1, LOAD)(t, $7 + ($8) + SNN_CV($1, w) * u);
 $9                        t += b[u];
-$9                        SNN_V8_STORE($7 + ($8) + 8 * u, t);
+$9                        SNN_CV($1, STORE)($7 + ($8) + SNN_CV($1, w) * u, t);
 $9                    }
 >>>)m4_dnl
 m4_dnl
@@ -303,23 +324,23 @@ SNN_CONV_LIST(<<<in_row[k] = wt + (c * KK + iw + PL) * MP;>>>, <<<in_val[k]>>>, 
                         for (int jb = 0; jb < MP; jb += MB) {
                             float *restrict ao = acc + (oh * OW + ow) * MP + jb;
                             const int shift = (kh * KW - ow * SW) * MP + jb;
-                            snn_v8 a[NB];
+                            SNN_CV($16, type) a[SNN_CV($16, n)];
                             SNN_CONV_UNROLL
-                            for (int u = 0; u < NB; u++)
-                                SNN_V8_LOAD(a[u], ao + 8 * u);
+                            for (int u = 0; u < SNN_CV($16, n); u++)
+                                SNN_CV($16, LOAD)(a[u], ao + SNN_CV($16, w) * u);
                             for (int e = e0; e < e1; e++) {
                                 const float v = in_val[e];
                                 const float *restrict r = in_row[e] + shift;
                                 SNN_CONV_UNROLL
-                                for (int u = 0; u < NB; u++) {
-                                    snn_v8 t;
-                                    SNN_V8_LOAD(t, r + 8 * u);
-                                    SNN_V8_MADD(a[u], v, t);
+                                for (int u = 0; u < SNN_CV($16, n); u++) {
+                                    SNN_CV($16, type) t;
+                                    SNN_CV($16, LOAD)(t, r + SNN_CV($16, w) * u);
+                                    SNN_CV($16, MADD)(a[u], v, t);
                                 }
                             }
                             SNN_CONV_UNROLL
-                            for (int u = 0; u < NB; u++)
-                                SNN_V8_STORE(ao + 8 * u, a[u]);
+                            for (int u = 0; u < SNN_CV($16, n); u++)
+                                SNN_CV($16, STORE)(ao + SNN_CV($16, w) * u, a[u]);
                         }
                     }
                 }
@@ -327,6 +348,10 @@ SNN_CONV_LIST(<<<in_row[k] = wt + (c * KK + iw + PL) * MP;>>>, <<<in_val[k]>>>, 
         }
 }
 >>>)m4_dnl
+m4_dnl
+m4_dnl SNN_CONV_NBW(NB): the vectors of dw's channel blocks: half of NB when
+m4_dnl even, so that the block's part of dy fits the L1 cache.
+m4_define(<<<SNN_CONV_NBW>>>, <<<m4_ifelse(m4_eval(($1) % 2), 0, <<<m4_eval(($1) / 2)>>>, <<<$1>>>)>>>)m4_dnl
 m4_dnl
 m4_dnl SNN_CONV_BACKWARD(fn, N, C, H, W, M, KH, KW, SH, SW, PT, PL, PB, PR,
 m4_dnl                   want_dx, want_dw, want_db, NB, NBX)
@@ -368,7 +393,7 @@ static void $1(const float *restrict x, const float *restrict dy, float *restric
 {
     SNN_CONV_DIMS($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
     enum { NB = $18, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
-    enum { NBW = NB % 2 ? NB : NB / 2, MBW = 8 * NBW };  /* dw's blocks: pairs of taps */
+    enum { NBW = SNN_CONV_NBW($18), MBW = 8 * NBW };  /* dw's blocks: pairs of taps */
     enum { NBX = $19, RB = 8 * NBX, RW = (KW * C + RB - 1) / RB * RB };
     enum { R = HP + KH - 1, S = WP + KW - 1 };
     enum { G = N < SNN_CONV_GROUPS ? N : SNN_CONV_GROUPS };
@@ -454,12 +479,12 @@ SNN_CONV_LIST(<<<bw_row[cnt] = dyd + ((ih + PT + KH - 1) * S + iw + PL + KW - 1)
                         for (; kw + 1 < KW; kw += 2) {
                             const int shift = jb - (kh * S + kw) * MP;
                             float *restrict gk = gw + kw * MP;
-SNN_CONV_BLOCK2(<<<NBW>>>, <<<bk_val>>>, <<<bk_row[q]>>>, <<<e1 - e0>>>, <<<shift>>>, <<<-MP>>>, <<<gk>>>, <<<MP>>>, <<<        >>>)m4_dnl
+SNN_CONV_BLOCK2(SNN_CONV_NBW($18), <<<bk_val>>>, <<<bk_row[q]>>>, <<<e1 - e0>>>, <<<shift>>>, <<<-MP>>>, <<<gk>>>, <<<MP>>>, <<<        >>>)m4_dnl
                         }
                         if (kw < KW) {
                             const int shift = jb - (kh * S + kw) * MP;
                             float *restrict gk = gw + kw * MP;
-SNN_CONV_BLOCK(<<<NBW>>>, <<<bk_val>>>, <<<bk_row[q]>>>, <<<e1 - e0>>>, <<<shift>>>, <<<gk>>>, 1, <<<        >>>)m4_dnl
+SNN_CONV_BLOCK(SNN_CONV_NBW($18), <<<bk_val>>>, <<<bk_row[q]>>>, <<<e1 - e0>>>, <<<shift>>>, <<<gk>>>, 1, <<<        >>>)m4_dnl
                         }
                     }
                 }
@@ -488,7 +513,7 @@ SNN_IF($15, <<<m4_dnl
                     for (int jb = 0; jb < RW; jb += RB) {
                         float *restrict d = dxp + ((p / OW * SH + kh) * WP + p % OW * SW) * C + jb;
                         const int shift = kh * RW + jb;
-SNN_CONV_BLOCK(<<<NBX>>>, <<<pv>>>, <<<wt2 + po[q]>>>, <<<nz>>>, <<<shift>>>, <<<d>>>, 1, <<<    >>>)m4_dnl
+SNN_CONV_BLOCK($19, <<<pv>>>, <<<wt2 + po[q]>>>, <<<nz>>>, <<<shift>>>, <<<d>>>, 1, <<<    >>>)m4_dnl
                     }
                 }
 SNN_IF(m4_eval(<<<$15 == 2>>>), <<<m4_dnl

@@ -625,6 +625,17 @@ typedef float snn_v8 __attribute__((vector_size(32)));
 #else
 #define SNN_V8_MADD(a, v, t) ((a) += (v) * (t))
 #endif
+#if defined(__AVX512F__) && (defined(__x86_64__) || defined(__i386__))
+typedef float snn_vw __attribute__((vector_size(64)));
+#define SNN_VW 16
+#define SNN_VW_MADD(a, v, t) ((a) = _mm512_fmadd_ps(_mm512_set1_ps(v), (t), (a)))
+#else
+typedef snn_v8 snn_vw;
+#define SNN_VW 8
+#define SNN_VW_MADD(a, v, t) SNN_V8_MADD(a, v, t)
+#endif
+#define SNN_VW_LOAD(v, p) memcpy(&(v), (p), sizeof(snn_vw))
+#define SNN_VW_STORE(p, v) memcpy((p), &(v), sizeof(snn_vw))
 /* The batch is cut into this many fixed groups of consecutive samples,
  * the units the threads share out. Each group owns its scratch and its
  * partial weight gradient; the partials are added in group order, so the
@@ -779,23 +790,23 @@ static void k0_conv1_forward(const float *restrict x, float *restrict y)
                         for (int jb = 0; jb < MP; jb += MB) {
                             float *restrict ao = acc + (oh * OW + ow) * MP + jb;
                             const int shift = (kh * KW - ow * SW) * MP + jb;
-                            snn_v8 a[NB];
+                            snn_vw a[(2 * 8 / SNN_VW)];
                             SNN_CONV_UNROLL
-                            for (int u = 0; u < NB; u++)
-                                SNN_V8_LOAD(a[u], ao + 8 * u);
+                            for (int u = 0; u < (2 * 8 / SNN_VW); u++)
+                                SNN_VW_LOAD(a[u], ao + SNN_VW * u);
                             for (int e = e0; e < e1; e++) {
                                 const float v = in_val[e];
                                 const float *restrict r = in_row[e] + shift;
                                 SNN_CONV_UNROLL
-                                for (int u = 0; u < NB; u++) {
-                                    snn_v8 t;
-                                    SNN_V8_LOAD(t, r + 8 * u);
-                                    SNN_V8_MADD(a[u], v, t);
+                                for (int u = 0; u < (2 * 8 / SNN_VW); u++) {
+                                    snn_vw t;
+                                    SNN_VW_LOAD(t, r + SNN_VW * u);
+                                    SNN_VW_MADD(a[u], v, t);
                                 }
                             }
                             SNN_CONV_UNROLL
-                            for (int u = 0; u < NB; u++)
-                                SNN_V8_STORE(ao + 8 * u, a[u]);
+                            for (int u = 0; u < (2 * 8 / SNN_VW); u++)
+                                SNN_VW_STORE(ao + SNN_VW * u, a[u]);
                         }
                     }
                 }
@@ -970,23 +981,23 @@ static void k3_conv2_forward(const float *restrict x, float *restrict y)
                         for (int jb = 0; jb < MP; jb += MB) {
                             float *restrict ao = acc + (oh * OW + ow) * MP + jb;
                             const int shift = (kh * KW - ow * SW) * MP + jb;
-                            snn_v8 a[NB];
+                            snn_vw a[(8 * 8 / SNN_VW)];
                             SNN_CONV_UNROLL
-                            for (int u = 0; u < NB; u++)
-                                SNN_V8_LOAD(a[u], ao + 8 * u);
+                            for (int u = 0; u < (8 * 8 / SNN_VW); u++)
+                                SNN_VW_LOAD(a[u], ao + SNN_VW * u);
                             for (int e = e0; e < e1; e++) {
                                 const float v = in_val[e];
                                 const float *restrict r = in_row[e] + shift;
                                 SNN_CONV_UNROLL
-                                for (int u = 0; u < NB; u++) {
-                                    snn_v8 t;
-                                    SNN_V8_LOAD(t, r + 8 * u);
-                                    SNN_V8_MADD(a[u], v, t);
+                                for (int u = 0; u < (8 * 8 / SNN_VW); u++) {
+                                    snn_vw t;
+                                    SNN_VW_LOAD(t, r + SNN_VW * u);
+                                    SNN_VW_MADD(a[u], v, t);
                                 }
                             }
                             SNN_CONV_UNROLL
-                            for (int u = 0; u < NB; u++)
-                                SNN_V8_STORE(ao + 8 * u, a[u]);
+                            for (int u = 0; u < (8 * 8 / SNN_VW); u++)
+                                SNN_VW_STORE(ao + SNN_VW * u, a[u]);
                         }
                     }
                 }
@@ -1413,7 +1424,7 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict dy,
         OH = (HP - KH) / SH + 1, OW = (WP - KW) / SW + 1, KK = KH * KW
     };
     enum { NB = 8, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
-    enum { NBW = NB % 2 ? NB : NB / 2, MBW = 8 * NBW };  /* dw's blocks: pairs of taps */
+    enum { NBW = 4, MBW = 8 * NBW };  /* dw's blocks: pairs of taps */
     enum { NBX = 8, RB = 8 * NBX, RW = (KW * C + RB - 1) / RB * RB };
     enum { R = HP + KH - 1, S = WP + KW - 1 };
     enum { G = N < SNN_CONV_GROUPS ? N : SNN_CONV_GROUPS };
@@ -1490,56 +1501,56 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict dy,
                         for (; kw + 1 < KW; kw += 2) {
                             const int shift = jb - (kh * S + kw) * MP;
                             float *restrict gk = gw + kw * MP;
-                            snn_v8 a[NBW], b[NBW];
+                            snn_vw a[(4 * 8 / SNN_VW)], b[(4 * 8 / SNN_VW)];
                             SNN_CONV_UNROLL
-                            for (int u = 0; u < NBW; u++)
-                                a[u] = b[u] = (snn_v8){0};
+                            for (int u = 0; u < (4 * 8 / SNN_VW); u++)
+                                a[u] = b[u] = (snn_vw){0};
                             for (int q = 0; q < e1 - e0; q++) {
                                 const float v = bk_val[q];
                                 const float *restrict r = (bk_row[q]) + (shift);
                                 SNN_CONV_UNROLL
-                                for (int u = 0; u < NBW; u++) {
-                                    snn_v8 t, t2;
-                                    SNN_V8_LOAD(t, r + 8 * u);
-                                    SNN_V8_MADD(a[u], v, t);
-                                    SNN_V8_LOAD(t2, r + (-MP) + 8 * u);
-                                    SNN_V8_MADD(b[u], v, t2);
+                                for (int u = 0; u < (4 * 8 / SNN_VW); u++) {
+                                    snn_vw t, t2;
+                                    SNN_VW_LOAD(t, r + SNN_VW * u);
+                                    SNN_VW_MADD(a[u], v, t);
+                                    SNN_VW_LOAD(t2, r + (-MP) + SNN_VW * u);
+                                    SNN_VW_MADD(b[u], v, t2);
                                 }
                             }
                             SNN_CONV_UNROLL
-                            for (int u = 0; u < NBW; u++) {
-                                snn_v8 t;
-                                SNN_V8_LOAD(t, gk + 8 * u);
+                            for (int u = 0; u < (4 * 8 / SNN_VW); u++) {
+                                snn_vw t;
+                                SNN_VW_LOAD(t, gk + SNN_VW * u);
                                 t += a[u];
-                                SNN_V8_STORE(gk + 8 * u, t);
-                                SNN_V8_LOAD(t, gk + (MP) + 8 * u);
+                                SNN_VW_STORE(gk + SNN_VW * u, t);
+                                SNN_VW_LOAD(t, gk + (MP) + SNN_VW * u);
                                 t += b[u];
-                                SNN_V8_STORE(gk + (MP) + 8 * u, t);
+                                SNN_VW_STORE(gk + (MP) + SNN_VW * u, t);
                             }
                         }
                         if (kw < KW) {
                             const int shift = jb - (kh * S + kw) * MP;
                             float *restrict gk = gw + kw * MP;
-                            snn_v8 a[NBW];
+                            snn_vw a[(4 * 8 / SNN_VW)];
                             SNN_CONV_UNROLL
-                            for (int u = 0; u < NBW; u++)
-                                a[u] = (snn_v8){0};
+                            for (int u = 0; u < (4 * 8 / SNN_VW); u++)
+                                a[u] = (snn_vw){0};
                             for (int q = 0; q < e1 - e0; q++) {
                                 const float v = bk_val[q];
                                 const float *restrict r = (bk_row[q]) + (shift);
                                 SNN_CONV_UNROLL
-                                for (int u = 0; u < NBW; u++) {
-                                    snn_v8 t;
-                                    SNN_V8_LOAD(t, r + 8 * u);
-                                    SNN_V8_MADD(a[u], v, t);
+                                for (int u = 0; u < (4 * 8 / SNN_VW); u++) {
+                                    snn_vw t;
+                                    SNN_VW_LOAD(t, r + SNN_VW * u);
+                                    SNN_VW_MADD(a[u], v, t);
                                 }
                             }
                             SNN_CONV_UNROLL
-                            for (int u = 0; u < NBW; u++) {
-                                snn_v8 t;
-                                SNN_V8_LOAD(t, gk + 8 * u);
+                            for (int u = 0; u < (4 * 8 / SNN_VW); u++) {
+                                snn_vw t;
+                                SNN_VW_LOAD(t, gk + SNN_VW * u);
                                 t += a[u];
-                                SNN_V8_STORE(gk + 8 * u, t);
+                                SNN_VW_STORE(gk + SNN_VW * u, t);
                             }
                         }
                     }
@@ -1567,26 +1578,26 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict dy,
                     for (int jb = 0; jb < RW; jb += RB) {
                         float *restrict d = dxp + ((p / OW * SH + kh) * WP + p % OW * SW) * C + jb;
                         const int shift = kh * RW + jb;
-                        snn_v8 a[NBX];
+                        snn_vw a[(8 * 8 / SNN_VW)];
                         SNN_CONV_UNROLL
-                        for (int u = 0; u < NBX; u++)
-                            a[u] = (snn_v8){0};
+                        for (int u = 0; u < (8 * 8 / SNN_VW); u++)
+                            a[u] = (snn_vw){0};
                         for (int q = 0; q < nz; q++) {
                             const float v = pv[q];
                             const float *restrict r = (wt2 + po[q]) + (shift);
                             SNN_CONV_UNROLL
-                            for (int u = 0; u < NBX; u++) {
-                                snn_v8 t;
-                                SNN_V8_LOAD(t, r + 8 * u);
-                                SNN_V8_MADD(a[u], v, t);
+                            for (int u = 0; u < (8 * 8 / SNN_VW); u++) {
+                                snn_vw t;
+                                SNN_VW_LOAD(t, r + SNN_VW * u);
+                                SNN_VW_MADD(a[u], v, t);
                             }
                         }
                         SNN_CONV_UNROLL
-                        for (int u = 0; u < NBX; u++) {
-                            snn_v8 t;
-                            SNN_V8_LOAD(t, d + 8 * u);
+                        for (int u = 0; u < (8 * 8 / SNN_VW); u++) {
+                            snn_vw t;
+                            SNN_VW_LOAD(t, d + SNN_VW * u);
                             t += a[u];
-                            SNN_V8_STORE(d + 8 * u, t);
+                            SNN_VW_STORE(d + SNN_VW * u, t);
                         }
                     }
                 }
@@ -1666,7 +1677,7 @@ static void k0_conv1_backward(const float *restrict x, const float *restrict dy,
         OH = (HP - KH) / SH + 1, OW = (WP - KW) / SW + 1, KK = KH * KW
     };
     enum { NB = 2, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
-    enum { NBW = NB % 2 ? NB : NB / 2, MBW = 8 * NBW };  /* dw's blocks: pairs of taps */
+    enum { NBW = 1, MBW = 8 * NBW };  /* dw's blocks: pairs of taps */
     enum { NBX = 1, RB = 8 * NBX, RW = (KW * C + RB - 1) / RB * RB };
     enum { R = HP + KH - 1, S = WP + KW - 1 };
     enum { G = N < SNN_CONV_GROUPS ? N : SNN_CONV_GROUPS };
@@ -1736,15 +1747,15 @@ static void k0_conv1_backward(const float *restrict x, const float *restrict dy,
                         for (; kw + 1 < KW; kw += 2) {
                             const int shift = jb - (kh * S + kw) * MP;
                             float *restrict gk = gw + kw * MP;
-                            snn_v8 a[NBW], b[NBW];
+                            snn_v8 a[1], b[1];
                             SNN_CONV_UNROLL
-                            for (int u = 0; u < NBW; u++)
+                            for (int u = 0; u < 1; u++)
                                 a[u] = b[u] = (snn_v8){0};
                             for (int q = 0; q < e1 - e0; q++) {
                                 const float v = bk_val[q];
                                 const float *restrict r = (bk_row[q]) + (shift);
                                 SNN_CONV_UNROLL
-                                for (int u = 0; u < NBW; u++) {
+                                for (int u = 0; u < 1; u++) {
                                     snn_v8 t, t2;
                                     SNN_V8_LOAD(t, r + 8 * u);
                                     SNN_V8_MADD(a[u], v, t);
@@ -1753,7 +1764,7 @@ static void k0_conv1_backward(const float *restrict x, const float *restrict dy,
                                 }
                             }
                             SNN_CONV_UNROLL
-                            for (int u = 0; u < NBW; u++) {
+                            for (int u = 0; u < 1; u++) {
                                 snn_v8 t;
                                 SNN_V8_LOAD(t, gk + 8 * u);
                                 t += a[u];
@@ -1766,22 +1777,22 @@ static void k0_conv1_backward(const float *restrict x, const float *restrict dy,
                         if (kw < KW) {
                             const int shift = jb - (kh * S + kw) * MP;
                             float *restrict gk = gw + kw * MP;
-                            snn_v8 a[NBW];
+                            snn_v8 a[1];
                             SNN_CONV_UNROLL
-                            for (int u = 0; u < NBW; u++)
+                            for (int u = 0; u < 1; u++)
                                 a[u] = (snn_v8){0};
                             for (int q = 0; q < e1 - e0; q++) {
                                 const float v = bk_val[q];
                                 const float *restrict r = (bk_row[q]) + (shift);
                                 SNN_CONV_UNROLL
-                                for (int u = 0; u < NBW; u++) {
+                                for (int u = 0; u < 1; u++) {
                                     snn_v8 t;
                                     SNN_V8_LOAD(t, r + 8 * u);
                                     SNN_V8_MADD(a[u], v, t);
                                 }
                             }
                             SNN_CONV_UNROLL
-                            for (int u = 0; u < NBW; u++) {
+                            for (int u = 0; u < 1; u++) {
                                 snn_v8 t;
                                 SNN_V8_LOAD(t, gk + 8 * u);
                                 t += a[u];
