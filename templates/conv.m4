@@ -10,7 +10,7 @@ m4_dnl output vector (the output channels of one position, the weight
 m4_dnl gradient of one tap, the input-gradient run of one kernel row) sums
 m4_dnl the rows of a channel-last copy of the dense operand that its list
 m4_dnl entries select, in registers, 8 to 64 channels at a time (GNU C
-m4_dnl vectors of 8 floats). Spike maps are mostly zero, so the work is
+m4_dnl vectors of 8 or 16 floats). Spike maps are mostly zero, so the work is
 m4_dnl (spikes) x taps x channels; a spike's strength multiplies the weights
 m4_dnl as any input value does. Scratch buffers are static arrays of
 m4_dnl constant size inside each kernel: nothing is allocated, and each
