@@ -29,11 +29,11 @@ m4_dnl
 m4_dnl SNN_CONV_ONCE(): C helpers shared by the kernels of this file, written
 m4_dnl before the first kernel that needs them and never again. snn_v8 is a
 m4_dnl GNU C vector of 8 floats: a block of NB of them is summed in registers
-m4_dnl (the unroll pragma lets the compiler keep the array there). snn_vw is
-m4_dnl the widest vector: 16 floats with AVX-512, else 8; a block of an even
-m4_dnl NB is summed in those, half as many instructions for the same
-m4_dnl arithmetic (SNN_CV below chooses).
-m4_define(<<<SNN_CONV_ONCE>>>, <<<m4_ifdef(<<<SNN_CONV_ONCE_DONE>>>, <<<>>>, <<<m4_define(<<<SNN_CONV_ONCE_DONE>>>, 1)
+m4_dnl (the unroll pragma lets the compiler keep the array there). A block of
+m4_dnl an even NB is summed in dense.m4's widest vectors instead (snn_vf, 16
+m4_dnl floats with AVX-512): fewer instructions for the same arithmetic, lane
+m4_dnl by lane (SNN_CV below chooses).
+m4_define(<<<SNN_CONV_ONCE>>>, <<<m4_ifdef(<<<SNN_CONV_ONCE_DONE>>>, <<<>>>, <<<m4_define(<<<SNN_CONV_ONCE_DONE>>>, 1)SNN_VEC_ONCE()
 typedef float snn_v8 __attribute__((vector_size(32)));
 #define SNN_CONV_UNROLL _Pragma("GCC unroll 8")
 /* unaligned loads and stores of 8 floats (macros: a function passing
@@ -50,17 +50,10 @@ typedef float snn_v8 __attribute__((vector_size(32)));
 #else
 #define SNN_V8_MADD(a, v, t) ((a) += (v) * (t))
 #endif
-#if defined(__AVX512F__) && (defined(__x86_64__) || defined(__i386__))
-typedef float snn_vw __attribute__((vector_size(64)));
-#define SNN_VW 16
-#define SNN_VW_MADD(a, v, t) ((a) = _mm512_fmadd_ps(_mm512_set1_ps(v), (t), (a)))
-#else
-typedef snn_v8 snn_vw;
-#define SNN_VW 8
-#define SNN_VW_MADD(a, v, t) SNN_V8_MADD(a, v, t)
-#endif
-#define SNN_VW_LOAD(v, p) memcpy(&(v), (p), sizeof(snn_vw))
-#define SNN_VW_STORE(p, v) memcpy((p), &(v), sizeof(snn_vw))
+/* the same three on dense.m4's vectors (SNN_VW floats) */
+#define SNN_VF_LOAD(v, p) ((v) = snn_vload(p))
+#define SNN_VF_STORE(p, v) snn_vstore((p), (v))
+#define SNN_VF_MADD(a, v, t) ((a) = snn_vfma(snn_vset1(v), (t), (a)))
 /* The batch is cut into this many fixed groups of consecutive samples,
  * the units the threads share out. Each group owns its scratch and its
  * partial weight gradient; the partials are added in group order, so the
@@ -169,10 +162,10 @@ $4                    $3 += v != 0.0f;
 m4_dnl
 m4_dnl SNN_CV(NB, what): for a block of NB (a number) vectors of 8 floats, the C
 m4_dnl name of what: its vector type, how many of them (n), floats per
-m4_dnl vector (w), and their LOAD, STORE and MADD; wide vectors (snn_vw)
-m4_dnl when NB is even, snn_v8 otherwise.
-m4_define(<<<SNN_CV>>>, <<<m4_ifelse(m4_eval(($1) % 2), 0, <<<m4_ifelse($2, type, snn_vw, $2, n, ($1 * 8 / SNN_VW),
-    $2, w, SNN_VW, <<<SNN_VW_$2>>>)>>>, <<<m4_ifelse($2, type, snn_v8, $2, n, $1, $2, w, 8, <<<SNN_V8_$2>>>)>>>)>>>)m4_dnl
+m4_dnl vector (w), and their LOAD, STORE and MADD; dense.m4's snn_vf (4, 8
+m4_dnl or 16 floats, which divide 16) when NB is even, snn_v8 otherwise.
+m4_define(<<<SNN_CV>>>, <<<m4_ifelse(m4_eval(($1) % 2), 0, <<<m4_ifelse($2, type, snn_vf, $2, n, ($1 * 8 / SNN_VW),
+    $2, w, SNN_VW, <<<SNN_VF_$2>>>)>>>, <<<m4_ifelse($2, type, snn_v8, $2, n, $1, $2, w, 8, <<<SNN_V8_$2>>>)>>>)>>>)m4_dnl
 m4_dnl
 m4_dnl SNN_CONV_BLOCK(NB, vals, row, count, shift, dst, acc, indent): a[0..NB) = sum
 m4_dnl over the `count` entries q of a list (values vals[q], row pointers

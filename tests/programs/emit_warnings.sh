@@ -15,10 +15,12 @@ for c in "${CC:-cc}" gcc clang; do
     command -v "${c%% *}" >/dev/null 2>&1 || continue
     case " $compilers " in *" $c "*) ;; *) compilers="$compilers $c" ;; esac
 done
-# mk DIR COMPILER: build the program in DIR with COMPILER; status in DIR.rc
+# mk DIR COMPILER [MAKE ARGS]: build the program in DIR with COMPILER; status in DIR.rc
 mk() {
-    (unset CFLAGS MAKEFLAGS MFLAGS MAKELEVEL; ${MAKE:-make} -s -C "$1" CC="$2") >"$1.log" 2>&1
-    echo $? >"$1.rc"
+    d=$1 c=$2
+    shift 2
+    (unset CFLAGS MAKEFLAGS MFLAGS MAKELEVEL; ${MAKE:-make} -s -C "$d" CC="$c" "$@") >"$d.log" 2>&1
+    echo $? >"$d.rc"
 }
 n=0
 # The cases that bring kernels of their own (all of them with SNNC_ALL_CASES=1).
@@ -63,6 +65,13 @@ grep -q pred_membrane "$tmp/pred/model.c" && die "--outputs=pred left pred_membr
 mk "$tmp/pred" "${CC:-cc}"
 [ "$(cat "$tmp/pred.rc")" = 0 ] ||
     { head -n 40 "$tmp/pred.log" >&2; die "the program of $m with --outputs=pred does not build"; }
+n=$((n + 1))
+# The same program for any x86-64 or other CPU (ARCH empty): the portable
+# vector code of every template family, in one file.
+rm -f "$tmp/pred/train"
+mk "$tmp/pred" "${CC:-cc}" ARCH=
+[ "$(cat "$tmp/pred.rc")" = 0 ] ||
+    { head -n 40 "$tmp/pred.log" >&2; die "the program of $m does not build with ARCH= (portable)"; }
 n=$((n + 1))
 echo "$n builds with$compilers: no warnings"
 exit 0

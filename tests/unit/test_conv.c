@@ -153,8 +153,9 @@ START_TEST(conv_kernels_match_naive_loops)
     ck_assert(f);
     /* the batch groups run on two threads, as in the emitted programs; built
      * portable, then for this machine (AVX-512 paths where it has them) */
-    fprintf(f, "m4_changequote(<<<,>>>)m4_dnl\nm4_include(<<<common.m4>>>)m4_dnl\nm4_include(<<<conv.m4>>>)m4_dnl\n"
-               "#include <math.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n"
+    fprintf(f, "m4_changequote(<<<,>>>)m4_dnl\nm4_include(<<<common.m4>>>)m4_dnl\nm4_include(<<<dense.m4>>>)m4_dnl\n"
+               "m4_include(<<<conv.m4>>>)m4_dnl\n"
+               "#include <math.h>\n#include <stdint.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n"
                "#define SNN_PAR_FOR _Pragma(\"omp parallel for schedule(static)\")\n");
     int n = (int)(sizeof geometries / sizeof geometries[0]);
     for (int i = 0; i < n; i++) {

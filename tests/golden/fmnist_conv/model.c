@@ -626,17 +626,10 @@ typedef float snn_v8 __attribute__((vector_size(32)));
 #else
 #define SNN_V8_MADD(a, v, t) ((a) += (v) * (t))
 #endif
-#if defined(__AVX512F__) && (defined(__x86_64__) || defined(__i386__))
-typedef float snn_vw __attribute__((vector_size(64)));
-#define SNN_VW 16
-#define SNN_VW_MADD(a, v, t) ((a) = _mm512_fmadd_ps(_mm512_set1_ps(v), (t), (a)))
-#else
-typedef snn_v8 snn_vw;
-#define SNN_VW 8
-#define SNN_VW_MADD(a, v, t) SNN_V8_MADD(a, v, t)
-#endif
-#define SNN_VW_LOAD(v, p) memcpy(&(v), (p), sizeof(snn_vw))
-#define SNN_VW_STORE(p, v) memcpy((p), &(v), sizeof(snn_vw))
+/* the same three on dense.m4's vectors (SNN_VW floats) */
+#define SNN_VF_LOAD(v, p) ((v) = snn_vload(p))
+#define SNN_VF_STORE(p, v) snn_vstore((p), (v))
+#define SNN_VF_MADD(a, v, t) ((a) = snn_vfma(snn_vset1(v), (t), (a)))
 /* The batch is cut into this many fixed groups of consecutive samples,
  * the units the threads share out. Each group owns its scratch and its
  * partial weight gradient; the partials are added in group order, so the
@@ -791,23 +784,23 @@ static void k0_conv1_forward(const float *restrict x, float *restrict y)
                         for (int jb = 0; jb < MP; jb += MB) {
                             float *restrict ao = acc + (oh * OW + ow) * MP + jb;
                             const int shift = (kh * KW - ow * SW) * MP + jb;
-                            snn_vw a[(2 * 8 / SNN_VW)];
+                            snn_vf a[(2 * 8 / SNN_VW)];
                             SNN_CONV_UNROLL
                             for (int u = 0; u < (2 * 8 / SNN_VW); u++)
-                                SNN_VW_LOAD(a[u], ao + SNN_VW * u);
+                                SNN_VF_LOAD(a[u], ao + SNN_VW * u);
                             for (int e = e0; e < e1; e++) {
                                 const float v = in_val[e];
                                 const float *restrict r = in_row[e] + shift;
                                 SNN_CONV_UNROLL
                                 for (int u = 0; u < (2 * 8 / SNN_VW); u++) {
-                                    snn_vw t;
-                                    SNN_VW_LOAD(t, r + SNN_VW * u);
-                                    SNN_VW_MADD(a[u], v, t);
+                                    snn_vf t;
+                                    SNN_VF_LOAD(t, r + SNN_VW * u);
+                                    SNN_VF_MADD(a[u], v, t);
                                 }
                             }
                             SNN_CONV_UNROLL
                             for (int u = 0; u < (2 * 8 / SNN_VW); u++)
-                                SNN_VW_STORE(ao + SNN_VW * u, a[u]);
+                                SNN_VF_STORE(ao + SNN_VW * u, a[u]);
                         }
                     }
                 }
@@ -997,23 +990,23 @@ static void k3_conv2_forward(const float *restrict x, float *restrict y)
                         for (int jb = 0; jb < MP; jb += MB) {
                             float *restrict ao = acc + (oh * OW + ow) * MP + jb;
                             const int shift = (kh * KW - ow * SW) * MP + jb;
-                            snn_vw a[(8 * 8 / SNN_VW)];
+                            snn_vf a[(8 * 8 / SNN_VW)];
                             SNN_CONV_UNROLL
                             for (int u = 0; u < (8 * 8 / SNN_VW); u++)
-                                SNN_VW_LOAD(a[u], ao + SNN_VW * u);
+                                SNN_VF_LOAD(a[u], ao + SNN_VW * u);
                             for (int e = e0; e < e1; e++) {
                                 const float v = in_val[e];
                                 const float *restrict r = in_row[e] + shift;
                                 SNN_CONV_UNROLL
                                 for (int u = 0; u < (8 * 8 / SNN_VW); u++) {
-                                    snn_vw t;
-                                    SNN_VW_LOAD(t, r + SNN_VW * u);
-                                    SNN_VW_MADD(a[u], v, t);
+                                    snn_vf t;
+                                    SNN_VF_LOAD(t, r + SNN_VW * u);
+                                    SNN_VF_MADD(a[u], v, t);
                                 }
                             }
                             SNN_CONV_UNROLL
                             for (int u = 0; u < (8 * 8 / SNN_VW); u++)
-                                SNN_VW_STORE(ao + SNN_VW * u, a[u]);
+                                SNN_VF_STORE(ao + SNN_VW * u, a[u]);
                         }
                     }
                 }
@@ -1604,56 +1597,56 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict dy,
                         for (; kw + 1 < KW; kw += 2) {
                             const int shift = jb - (kh * S + kw) * MP;
                             float *restrict gk = gw + kw * MP;
-                            snn_vw a[(4 * 8 / SNN_VW)], b[(4 * 8 / SNN_VW)];
+                            snn_vf a[(4 * 8 / SNN_VW)], b[(4 * 8 / SNN_VW)];
                             SNN_CONV_UNROLL
                             for (int u = 0; u < (4 * 8 / SNN_VW); u++)
-                                a[u] = b[u] = (snn_vw){0};
+                                a[u] = b[u] = (snn_vf){0};
                             for (int q = 0; q < e1 - e0; q++) {
                                 const float v = bk_val[q];
                                 const float *restrict r = (bk_row[q]) + (shift);
                                 SNN_CONV_UNROLL
                                 for (int u = 0; u < (4 * 8 / SNN_VW); u++) {
-                                    snn_vw t, t2;
-                                    SNN_VW_LOAD(t, r + SNN_VW * u);
-                                    SNN_VW_MADD(a[u], v, t);
-                                    SNN_VW_LOAD(t2, r + (-MP) + SNN_VW * u);
-                                    SNN_VW_MADD(b[u], v, t2);
+                                    snn_vf t, t2;
+                                    SNN_VF_LOAD(t, r + SNN_VW * u);
+                                    SNN_VF_MADD(a[u], v, t);
+                                    SNN_VF_LOAD(t2, r + (-MP) + SNN_VW * u);
+                                    SNN_VF_MADD(b[u], v, t2);
                                 }
                             }
                             SNN_CONV_UNROLL
                             for (int u = 0; u < (4 * 8 / SNN_VW); u++) {
-                                snn_vw t;
-                                SNN_VW_LOAD(t, gk + SNN_VW * u);
+                                snn_vf t;
+                                SNN_VF_LOAD(t, gk + SNN_VW * u);
                                 t += a[u];
-                                SNN_VW_STORE(gk + SNN_VW * u, t);
-                                SNN_VW_LOAD(t, gk + (MP) + SNN_VW * u);
+                                SNN_VF_STORE(gk + SNN_VW * u, t);
+                                SNN_VF_LOAD(t, gk + (MP) + SNN_VW * u);
                                 t += b[u];
-                                SNN_VW_STORE(gk + (MP) + SNN_VW * u, t);
+                                SNN_VF_STORE(gk + (MP) + SNN_VW * u, t);
                             }
                         }
                         if (kw < KW) {
                             const int shift = jb - (kh * S + kw) * MP;
                             float *restrict gk = gw + kw * MP;
-                            snn_vw a[(4 * 8 / SNN_VW)];
+                            snn_vf a[(4 * 8 / SNN_VW)];
                             SNN_CONV_UNROLL
                             for (int u = 0; u < (4 * 8 / SNN_VW); u++)
-                                a[u] = (snn_vw){0};
+                                a[u] = (snn_vf){0};
                             for (int q = 0; q < e1 - e0; q++) {
                                 const float v = bk_val[q];
                                 const float *restrict r = (bk_row[q]) + (shift);
                                 SNN_CONV_UNROLL
                                 for (int u = 0; u < (4 * 8 / SNN_VW); u++) {
-                                    snn_vw t;
-                                    SNN_VW_LOAD(t, r + SNN_VW * u);
-                                    SNN_VW_MADD(a[u], v, t);
+                                    snn_vf t;
+                                    SNN_VF_LOAD(t, r + SNN_VW * u);
+                                    SNN_VF_MADD(a[u], v, t);
                                 }
                             }
                             SNN_CONV_UNROLL
                             for (int u = 0; u < (4 * 8 / SNN_VW); u++) {
-                                snn_vw t;
-                                SNN_VW_LOAD(t, gk + SNN_VW * u);
+                                snn_vf t;
+                                SNN_VF_LOAD(t, gk + SNN_VW * u);
                                 t += a[u];
-                                SNN_VW_STORE(gk + SNN_VW * u, t);
+                                SNN_VF_STORE(gk + SNN_VW * u, t);
                             }
                         }
                     }
@@ -1681,26 +1674,26 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict dy,
                     for (int jb = 0; jb < RW; jb += RB) {
                         float *restrict d = dxp + ((p / OW * SH + kh) * WP + p % OW * SW) * C + jb;
                         const int shift = kh * RW + jb;
-                        snn_vw a[(8 * 8 / SNN_VW)];
+                        snn_vf a[(8 * 8 / SNN_VW)];
                         SNN_CONV_UNROLL
                         for (int u = 0; u < (8 * 8 / SNN_VW); u++)
-                            a[u] = (snn_vw){0};
+                            a[u] = (snn_vf){0};
                         for (int q = 0; q < nz; q++) {
                             const float v = pv[q];
                             const float *restrict r = (wt2 + po[q]) + (shift);
                             SNN_CONV_UNROLL
                             for (int u = 0; u < (8 * 8 / SNN_VW); u++) {
-                                snn_vw t;
-                                SNN_VW_LOAD(t, r + SNN_VW * u);
-                                SNN_VW_MADD(a[u], v, t);
+                                snn_vf t;
+                                SNN_VF_LOAD(t, r + SNN_VW * u);
+                                SNN_VF_MADD(a[u], v, t);
                             }
                         }
                         SNN_CONV_UNROLL
                         for (int u = 0; u < (8 * 8 / SNN_VW); u++) {
-                            snn_vw t;
-                            SNN_VW_LOAD(t, d + SNN_VW * u);
+                            snn_vf t;
+                            SNN_VF_LOAD(t, d + SNN_VW * u);
                             t += a[u];
-                            SNN_VW_STORE(d + SNN_VW * u, t);
+                            SNN_VF_STORE(d + SNN_VW * u, t);
                         }
                     }
                 }
