@@ -143,17 +143,9 @@ static void build_grad(struct ir_graph *g, struct ir_node *n, const bool *need)
     for (int k = 0; k < n->nin; k++)
         if (n->in[k] && need[n->in[k]->id] && differentiable(n, k))
             b->out[k] = grad_of(g, n->in[k]);
-    if (n->op == IR_OP_MAXPOOL && b->out[0]) { /* where each window's maximum is */
-        struct ir_value *o = n->out[0], *am = ir_value_new(g, arena_printf(g->arena, "%s:argmax", n->name));
-        am->cname = ir_cname(g, "x_", arena_printf(g->arena, "%s_argmax", n->name));
-        am->dtype = IR_F32; /* input offsets within a plane: integers, exact as floats */
-        am->time = o->time;
-        am->batched = o->batched;
-        ir_value_set_shape(am, o->rank, o->dims);
-        am->producer = n;
-        am->producer_slot = -1;
-        am->saved = true;
-        n->argmax = am;
+    if (n->op == IR_OP_MAXPOOL && b->out[0]) { /* each maximum's input offset, exact as a float */
+        n->argmax = ir_node_value(g, n, "argmax", n->out[0]);
+        n->argmax->saved = true;
     }
     mark_saved(n, b);
     switch (n->op) { /* state carried backwards through time */

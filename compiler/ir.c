@@ -254,20 +254,31 @@ void ir_dump(struct ir_graph *g, FILE *f)
         fprintf(f, "arena: %zu bytes\n", g->arena_floats * sizeof(float));
 }
 
-/* Scratch tensors a node keeps across the time loop (states, accumulators,
- * carried gradients), shaped like `like`, static, planned like any value. */
-struct ir_value *ir_aux_new(struct ir_graph *g, struct ir_node *n, const char *what,
-                            const struct ir_value *like)
+struct ir_value *ir_node_value(struct ir_graph *g, struct ir_node *n, const char *what,
+                               const struct ir_value *like)
 {
     const char *base = arena_printf(g->arena, "%s_%s", n->name, what);
     struct ir_value *v = ir_value_new(g, arena_printf(g->arena, "%s%s:%s", n->fwd ? "d/" : "",
                                                       n->name, what));
     v->cname = ir_cname(g, n->fwd ? "dx_" : "x_", base);
     v->dtype = IR_F32;
-    v->time = IR_STATIC;
-    v->batched = like->batched;
-    ir_value_set_shape(v, like->rank, like->dims);
+    v->time = like ? like->time : IR_STATIC;
+    if (like) {
+        v->batched = like->batched;
+        ir_value_set_shape(v, like->rank, like->dims);
+    }
     v->producer = n;
+    v->producer_slot = -1;
+    return v;
+}
+
+/* Scratch tensors a node keeps across the time loop (states, accumulators,
+ * carried gradients), shaped like `like`, static, planned like any value. */
+struct ir_value *ir_aux_new(struct ir_graph *g, struct ir_node *n, const char *what,
+                            const struct ir_value *like)
+{
+    struct ir_value *v = ir_node_value(g, n, what, like);
+    v->time = IR_STATIC;
     v->producer_slot = -1 - n->naux;
     n->aux[n->naux++] = v;
     return v;

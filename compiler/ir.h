@@ -224,6 +224,11 @@ void ir_value_set_shape(struct ir_value *v, int rank, const int64_t *dims);
 const char *ir_shape_str(struct ir_graph *g, const struct ir_value *v);
 size_t ir_storage_floats(const struct ir_graph *g, const struct ir_value *v);
 struct ir_value *ir_root(struct ir_value *v);
+/* A value node n owns, named NODE:what (d/NODE:what for a backward node),
+ * shaped like `like` with its time kind and batching (like NULL: static,
+ * the shape set by the caller), written by n. */
+struct ir_value *ir_node_value(struct ir_graph *g, struct ir_node *n, const char *what,
+                               const struct ir_value *like);
 struct ir_value *ir_aux_new(struct ir_graph *g, struct ir_node *n, const char *what,
                             const struct ir_value *like);
 const char *ir_cname(struct ir_graph *g, const char *prefix, const char *name);

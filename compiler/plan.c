@@ -53,14 +53,9 @@ static int pad_row(int64_t n)
 static struct ir_value *scratch(struct ir_graph *g, struct ir_node *n, const char *what, int64_t rows,
                                 int64_t cols)
 {
-    struct ir_value *v = ir_value_new(g, arena_printf(g->arena, "%s%s:%s", n->fwd ? "d/" : "", n->name, what));
-    v->cname = ir_cname(g, n->fwd ? "dx_" : "x_", arena_printf(g->arena, "%s_%s", n->name, what));
-    v->dtype = IR_F32;
-    v->time = IR_STATIC;
+    struct ir_value *v = ir_node_value(g, n, what, NULL);
     int64_t dims[2] = {rows, cols};
     ir_value_set_shape(v, 2, dims);
-    v->producer = n;
-    v->producer_slot = -1;
     return v;
 }
 
