@@ -167,18 +167,27 @@ m4_dnl or 16 floats, which divide 16) when NB is even, snn_v8 otherwise.
 m4_define(<<<SNN_CV>>>, <<<m4_ifelse(m4_eval(($1) % 2), 0, <<<m4_ifelse($2, type, snn_vf, $2, n, ($1 * 8 / SNN_VW),
     $2, w, SNN_VW, <<<SNN_VF_$2>>>)>>>, <<<m4_ifelse($2, type, snn_v8, $2, n, $1, $2, w, 8, <<<SNN_V8_$2>>>)>>>)>>>)m4_dnl
 m4_dnl
-m4_dnl SNN_CONV_BLOCK(NB, vals, row, count, shift, dst, acc, indent): a[0..NB) = sum
-m4_dnl over the `count` entries q of a list (values vals[q], row pointers
-m4_dnl given by the expression row of q) of val * row[shift .. shift + 8 NB), in registers;
-m4_dnl then the NB vectors at dst += a (acc 1) or = a (acc 0). Rows are
+m4_dnl SNN_CONV_BLOCK(NB, vals, row, count, shift, dst, mode, indent[, rstep, dstep]):
+m4_dnl the sum over the `count` entries q of a list (values vals[q], row
+m4_dnl pointers given by the expression row of q) of val * row[shift ..
+m4_dnl shift + 8 NB), in registers, NB vectors of 8 floats at dst: added to
+m4_dnl them when it is done (mode add), or continued from them and stored
+m4_dnl (mode continue: the same additions, in the same order, as one longer
+m4_dnl sum). With rstep and dstep (mode add), a second sum over the same
+m4_dnl list, of the rows at row + rstep, goes to dst + dstep: twice the
+m4_dnl independent additions in flight for one walk of the list. Rows are
 m4_dnl pointers, not offsets into a static array, so that each load is one
-m4_dnl base register plus a constant displacement. It declares a[]: call
-m4_dnl it as the whole body of a block.
-m4_define(<<<SNN_CONV_BLOCK>>>, <<<m4_dnl
-$8                    SNN_CV($1, type) a[SNN_CV($1, n)];
+m4_dnl base register plus a constant displacement. It declares a[] (and b[]):
+m4_dnl call it as the whole body of a block.
+m4_define(<<<SNN_CONV_BLOCK>>>, <<<m4_pushdef(<<<PAIR>>>, m4_ifelse(<<<$9>>>, <<<>>>, 0, 1))m4_dnl
+$8                    SNN_CV($1, type) a[SNN_CV($1, n)]SNN_IF(PAIR, <<<, b[SNN_CV($1, n)]>>>);
 $8                    SNN_CONV_UNROLL
 $8                    for (int u = 0; u < SNN_CV($1, n); u++)
-$8                        a[u] = (SNN_CV($1, type)){0};
+m4_ifelse($7, continue, <<<m4_dnl
+$8                        SNN_CV($1, LOAD)(a[u], $6 + SNN_CV($1, w) * u);
+>>>, <<<m4_dnl
+$8                        a[u] = SNN_IF(PAIR, <<<b[u] = >>>)(SNN_CV($1, type)){0};
+>>>)m4_dnl
 $8                    for (int q = 0; q < $4; q++) {
 $8                        const float v = $2[q];
 $8                        const float *restrict r = ($3) + ($5);
@@ -187,53 +196,29 @@ $8                        for (int u = 0; u < SNN_CV($1, n); u++) {
 $8                            SNN_CV($1, type) t;
 $8                            SNN_CV($1, LOAD)(t, r + SNN_CV($1, w) * u);
 $8                            SNN_CV($1, MADD)(a[u], v, t);
+SNN_IF(PAIR, <<<m4_dnl
+$8                            SNN_CV($1, LOAD)(t, r + ($9) + SNN_CV($1, w) * u);
+$8                            SNN_CV($1, MADD)(b[u], v, t);
+>>>)m4_dnl
 $8                        }
 $8                    }
 $8                    SNN_CONV_UNROLL
 $8                    for (int u = 0; u < SNN_CV($1, n); u++) {
-SNN_IF($7, <<<m4_dnl
+m4_ifelse($7, continue, <<<m4_dnl
+$8                        SNN_CV($1, STORE)($6 + SNN_CV($1, w) * u, a[u]);
+>>>, <<<m4_dnl
 $8                        SNN_CV($1, type) t;
 $8                        SNN_CV($1, LOAD)(t, $6 + SNN_CV($1, w) * u);
 $8                        t += a[u];
 $8                        SNN_CV($1, STORE)($6 + SNN_CV($1, w) * u, t);
->>>, <<<m4_dnl
-$8                        SNN_CV($1, STORE)($6 + SNN_CV($1, w) * u, a[u]);
+SNN_IF(PAIR, <<<m4_dnl
+$8                        SNN_CV($1, LOAD)(t, $6 + ($10) + SNN_CV($1, w) * u);
+$8                        t += b[u];
+$8                        SNN_CV($1, STORE)($6 + ($10) + SNN_CV($1, w) * u, t);
+>>>)m4_dnl
 >>>)m4_dnl
 $8                    }
->>>)m4_dnl
-m4_dnl
-m4_dnl SNN_CONV_BLOCK2(NB, vals, row, count, shift, rstep, dst, dstep, indent): two
-m4_dnl sums at once over the same list, into dst += sum val * row[shift ..]
-m4_dnl and dst + dstep += sum val * row[shift + rstep ..]: twice the
-m4_dnl independent additions in flight, one list walk.
-m4_define(<<<SNN_CONV_BLOCK2>>>, <<<m4_dnl
-$9                    SNN_CV($1, type) a[SNN_CV($1, n)], b[SNN_CV($1, n)];
-$9                    SNN_CONV_UNROLL
-$9                    for (int u = 0; u < SNN_CV($1, n); u++)
-$9                        a[u] = b[u] = (SNN_CV($1, type)){0};
-$9                    for (int q = 0; q < $4; q++) {
-$9                        const float v = $2[q];
-$9                        const float *restrict r = ($3) + ($5);
-$9                        SNN_CONV_UNROLL
-$9                        for (int u = 0; u < SNN_CV($1, n); u++) {
-$9                            SNN_CV($1, type) t, t2;
-$9                            SNN_CV($1, LOAD)(t, r + SNN_CV($1, w) * u);
-$9                            SNN_CV($1, MADD)(a[u], v, t);
-$9                            SNN_CV($1, LOAD)(t2, r + ($6) + SNN_CV($1, w) * u);
-$9                            SNN_CV($1, MADD)(b[u], v, t2);
-$9                        }
-$9                    }
-$9                    SNN_CONV_UNROLL
-$9                    for (int u = 0; u < SNN_CV($1, n); u++) {
-$9                        SNN_CV($1, type) t;
-$9                        SNN_CV($1, LOAD)(t, $7 + SNN_CV($1, w) * u);
-$9                        t += a[u];
-$9                        SNN_CV($1, STORE)($7 + SNN_CV($1, w) * u, t);
-$9                        SNN_CV($1, LOAD)(t, $7 + ($8) + SNN_CV($1, w) * u);
-$9                        t += b[u];
-$9                        SNN_CV($1, STORE)($7 + ($8) + SNN_CV($1, w) * u, t);
-$9                    }
->>>)m4_dnl
+m4_popdef(<<<PAIR>>>)>>>)m4_dnl
 m4_dnl
 m4_dnl SNN_CONV_FORWARD(fn, N, C, H, W, M, KH, KW, SH, SW, PT, PL, PB, PR, bias, NB)
 m4_dnl   y[n][m] = sum_c x[n][c] * w[m][c] (+ b[m]); bias 0 or 1; fn_weights(w, b)
@@ -314,26 +299,12 @@ SNN_CONV_LIST(<<<in_row[k] = wt + (c * KK + iw + PL) * MP;>>>, <<<in_val[k]>>>, 
                         const int c0 = w0 < 0 ? 0 : w0, c1 = w0 + KW > W ? W : w0 + KW;
                         /* entry (c, iw) is tap kw = iw + PL - ow*SW: row c*KK + kh*KW + kw */
                         const int e0 = colstart[ih * (W + 1) + c0], e1 = colstart[ih * (W + 1) + c1];
+                        const float *restrict ev = in_val + e0;
+                        const float *const *restrict er = in_row + e0;
                         for (int jb = 0; jb < MP; jb += MB) {
                             float *restrict ao = acc + (oh * OW + ow) * MP + jb;
                             const int shift = (kh * KW - ow * SW) * MP + jb;
-                            SNN_CV($16, type) a[SNN_CV($16, n)];
-                            SNN_CONV_UNROLL
-                            for (int u = 0; u < SNN_CV($16, n); u++)
-                                SNN_CV($16, LOAD)(a[u], ao + SNN_CV($16, w) * u);
-                            for (int e = e0; e < e1; e++) {
-                                const float v = in_val[e];
-                                const float *restrict r = in_row[e] + shift;
-                                SNN_CONV_UNROLL
-                                for (int u = 0; u < SNN_CV($16, n); u++) {
-                                    SNN_CV($16, type) t;
-                                    SNN_CV($16, LOAD)(t, r + SNN_CV($16, w) * u);
-                                    SNN_CV($16, MADD)(a[u], v, t);
-                                }
-                            }
-                            SNN_CONV_UNROLL
-                            for (int u = 0; u < SNN_CV($16, n); u++)
-                                SNN_CV($16, STORE)(ao + SNN_CV($16, w) * u, a[u]);
+SNN_CONV_BLOCK($16, <<<ev>>>, <<<er[q]>>>, <<<e1 - e0>>>, <<<shift>>>, <<<ao>>>, continue, <<<        >>>)m4_dnl
                         }
                     }
                 }
@@ -355,10 +326,11 @@ m4_dnl   dw: the nonzero inputs of each channel are listed once; for each tap,
 m4_dnl   their rows of dy (channel-last, laid out so that a tap is a fixed
 m4_dnl   offset and out-of-range outputs read zeros) are summed, NBW vectors
 m4_dnl   of output channels and two taps at a time, block after block of
-m4_dnl   channels so that the block's part of dy stays in the L1 cache. dx: for each output position, its
-m4_dnl   nonzero gradients (after a MaxPool three in four are zero) weight
-m4_dnl   rows of wt2[m][kh][kw][c]; each kernel row is one contiguous run of
-m4_dnl   KW*C values of a padded channel-last buffer, cropped into dx. The
+m4_dnl   channels so that the block's part of dy stays in the L1 cache.
+m4_dnl   dx: for each output position, its nonzero gradients (after a MaxPool
+m4_dnl   three in four are zero) weight rows of wt2[m][kh][kw][c]; each
+m4_dnl   kernel row is one contiguous run of KW*C values of a padded
+m4_dnl   channel-last buffer, cropped into dx. The
 m4_dnl   gradients of all positions are listed first; the sums then take
 m4_dnl   kernel row after kernel row, so that the rows of wt2 in use stay
 m4_dnl   in the L1 cache. With want_dx, fn_weights(w) lays wt2 out first,
@@ -472,12 +444,12 @@ SNN_CONV_LIST(<<<bw_row[cnt] = dyd + ((ih + PT + KH - 1) * S + iw + PL + KW - 1)
                         for (; kw + 1 < KW; kw += 2) {
                             const int shift = jb - (kh * S + kw) * MP;
                             float *restrict gk = gw + kw * MP;
-SNN_CONV_BLOCK2(SNN_CONV_NBW($18), <<<bk_val>>>, <<<bk_row[q]>>>, <<<e1 - e0>>>, <<<shift>>>, <<<-MP>>>, <<<gk>>>, <<<MP>>>, <<<        >>>)m4_dnl
+SNN_CONV_BLOCK(SNN_CONV_NBW($18), <<<bk_val>>>, <<<bk_row[q]>>>, <<<e1 - e0>>>, <<<shift>>>, <<<gk>>>, add, <<<        >>>, <<<-MP>>>, <<<MP>>>)m4_dnl
                         }
                         if (kw < KW) {
                             const int shift = jb - (kh * S + kw) * MP;
                             float *restrict gk = gw + kw * MP;
-SNN_CONV_BLOCK(SNN_CONV_NBW($18), <<<bk_val>>>, <<<bk_row[q]>>>, <<<e1 - e0>>>, <<<shift>>>, <<<gk>>>, 1, <<<        >>>)m4_dnl
+SNN_CONV_BLOCK(SNN_CONV_NBW($18), <<<bk_val>>>, <<<bk_row[q]>>>, <<<e1 - e0>>>, <<<shift>>>, <<<gk>>>, add, <<<        >>>)m4_dnl
                         }
                     }
                 }
@@ -506,7 +478,7 @@ SNN_IF($15, <<<m4_dnl
                     for (int jb = 0; jb < RW; jb += RB) {
                         float *restrict d = dxp + ((p / OW * SH + kh) * WP + p % OW * SW) * C + jb;
                         const int shift = kh * RW + jb;
-SNN_CONV_BLOCK($19, <<<pv>>>, <<<wt2 + po[q]>>>, <<<nz>>>, <<<shift>>>, <<<d>>>, 1, <<<    >>>)m4_dnl
+SNN_CONV_BLOCK($19, <<<pv>>>, <<<wt2 + po[q]>>>, <<<nz>>>, <<<shift>>>, <<<d>>>, add, <<<    >>>)m4_dnl
                     }
                 }
 SNN_IF(m4_eval(<<<$15 == 2>>>), <<<m4_dnl

@@ -780,6 +780,8 @@ static void k0_conv1_forward(const float *restrict x, float *restrict y)
                         const int c0 = w0 < 0 ? 0 : w0, c1 = w0 + KW > W ? W : w0 + KW;
                         /* entry (c, iw) is tap kw = iw + PL - ow*SW: row c*KK + kh*KW + kw */
                         const int e0 = colstart[ih * (W + 1) + c0], e1 = colstart[ih * (W + 1) + c1];
+                        const float *restrict ev = in_val + e0;
+                        const float *const *restrict er = in_row + e0;
                         for (int jb = 0; jb < MP; jb += MB) {
                             float *restrict ao = acc + (oh * OW + ow) * MP + jb;
                             const int shift = (kh * KW - ow * SW) * MP + jb;
@@ -787,9 +789,9 @@ static void k0_conv1_forward(const float *restrict x, float *restrict y)
                             SNN_CONV_UNROLL
                             for (int u = 0; u < (4 * 8 / SNN_VW); u++)
                                 SNN_VF_LOAD(a[u], ao + SNN_VW * u);
-                            for (int e = e0; e < e1; e++) {
-                                const float v = in_val[e];
-                                const float *restrict r = in_row[e] + shift;
+                            for (int q = 0; q < e1 - e0; q++) {
+                                const float v = ev[q];
+                                const float *restrict r = (er[q]) + (shift);
                                 SNN_CONV_UNROLL
                                 for (int u = 0; u < (4 * 8 / SNN_VW); u++) {
                                     snn_vf t;
@@ -798,8 +800,9 @@ static void k0_conv1_forward(const float *restrict x, float *restrict y)
                                 }
                             }
                             SNN_CONV_UNROLL
-                            for (int u = 0; u < (4 * 8 / SNN_VW); u++)
+                            for (int u = 0; u < (4 * 8 / SNN_VW); u++) {
                                 SNN_VF_STORE(ao + SNN_VW * u, a[u]);
+                            }
                         }
                     }
                 }
@@ -986,6 +989,8 @@ static void k3_conv2_forward(const float *restrict x, float *restrict y)
                         const int c0 = w0 < 0 ? 0 : w0, c1 = w0 + KW > W ? W : w0 + KW;
                         /* entry (c, iw) is tap kw = iw + PL - ow*SW: row c*KK + kh*KW + kw */
                         const int e0 = colstart[ih * (W + 1) + c0], e1 = colstart[ih * (W + 1) + c1];
+                        const float *restrict ev = in_val + e0;
+                        const float *const *restrict er = in_row + e0;
                         for (int jb = 0; jb < MP; jb += MB) {
                             float *restrict ao = acc + (oh * OW + ow) * MP + jb;
                             const int shift = (kh * KW - ow * SW) * MP + jb;
@@ -993,9 +998,9 @@ static void k3_conv2_forward(const float *restrict x, float *restrict y)
                             SNN_CONV_UNROLL
                             for (int u = 0; u < (8 * 8 / SNN_VW); u++)
                                 SNN_VF_LOAD(a[u], ao + SNN_VW * u);
-                            for (int e = e0; e < e1; e++) {
-                                const float v = in_val[e];
-                                const float *restrict r = in_row[e] + shift;
+                            for (int q = 0; q < e1 - e0; q++) {
+                                const float v = ev[q];
+                                const float *restrict r = (er[q]) + (shift);
                                 SNN_CONV_UNROLL
                                 for (int u = 0; u < (8 * 8 / SNN_VW); u++) {
                                     snn_vf t;
@@ -1004,8 +1009,9 @@ static void k3_conv2_forward(const float *restrict x, float *restrict y)
                                 }
                             }
                             SNN_CONV_UNROLL
-                            for (int u = 0; u < (8 * 8 / SNN_VW); u++)
+                            for (int u = 0; u < (8 * 8 / SNN_VW); u++) {
                                 SNN_VF_STORE(ao + SNN_VW * u, a[u]);
+                            }
                         }
                     }
                 }
@@ -1582,11 +1588,11 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict dy,
                                 const float *restrict r = (bk_row[q]) + (shift);
                                 SNN_CONV_UNROLL
                                 for (int u = 0; u < (4 * 8 / SNN_VW); u++) {
-                                    snn_vf t, t2;
+                                    snn_vf t;
                                     SNN_VF_LOAD(t, r + SNN_VW * u);
                                     SNN_VF_MADD(a[u], v, t);
-                                    SNN_VF_LOAD(t2, r + (-MP) + SNN_VW * u);
-                                    SNN_VF_MADD(b[u], v, t2);
+                                    SNN_VF_LOAD(t, r + (-MP) + SNN_VW * u);
+                                    SNN_VF_MADD(b[u], v, t);
                                 }
                             }
                             SNN_CONV_UNROLL
@@ -1841,11 +1847,11 @@ static void k0_conv1_backward(const float *restrict x, const float *restrict dy,
                                 const float *restrict r = (bk_row[q]) + (shift);
                                 SNN_CONV_UNROLL
                                 for (int u = 0; u < (2 * 8 / SNN_VW); u++) {
-                                    snn_vf t, t2;
+                                    snn_vf t;
                                     SNN_VF_LOAD(t, r + SNN_VW * u);
                                     SNN_VF_MADD(a[u], v, t);
-                                    SNN_VF_LOAD(t2, r + (-MP) + SNN_VW * u);
-                                    SNN_VF_MADD(b[u], v, t2);
+                                    SNN_VF_LOAD(t, r + (-MP) + SNN_VW * u);
+                                    SNN_VF_MADD(b[u], v, t);
                                 }
                             }
                             SNN_CONV_UNROLL

@@ -781,6 +781,8 @@ static void k0_conv1_forward(const float *restrict x, float *restrict y)
                         const int c0 = w0 < 0 ? 0 : w0, c1 = w0 + KW > W ? W : w0 + KW;
                         /* entry (c, iw) is tap kw = iw + PL - ow*SW: row c*KK + kh*KW + kw */
                         const int e0 = colstart[ih * (W + 1) + c0], e1 = colstart[ih * (W + 1) + c1];
+                        const float *restrict ev = in_val + e0;
+                        const float *const *restrict er = in_row + e0;
                         for (int jb = 0; jb < MP; jb += MB) {
                             float *restrict ao = acc + (oh * OW + ow) * MP + jb;
                             const int shift = (kh * KW - ow * SW) * MP + jb;
@@ -788,9 +790,9 @@ static void k0_conv1_forward(const float *restrict x, float *restrict y)
                             SNN_CONV_UNROLL
                             for (int u = 0; u < (2 * 8 / SNN_VW); u++)
                                 SNN_VF_LOAD(a[u], ao + SNN_VW * u);
-                            for (int e = e0; e < e1; e++) {
-                                const float v = in_val[e];
-                                const float *restrict r = in_row[e] + shift;
+                            for (int q = 0; q < e1 - e0; q++) {
+                                const float v = ev[q];
+                                const float *restrict r = (er[q]) + (shift);
                                 SNN_CONV_UNROLL
                                 for (int u = 0; u < (2 * 8 / SNN_VW); u++) {
                                     snn_vf t;
@@ -799,8 +801,9 @@ static void k0_conv1_forward(const float *restrict x, float *restrict y)
                                 }
                             }
                             SNN_CONV_UNROLL
-                            for (int u = 0; u < (2 * 8 / SNN_VW); u++)
+                            for (int u = 0; u < (2 * 8 / SNN_VW); u++) {
                                 SNN_VF_STORE(ao + SNN_VW * u, a[u]);
+                            }
                         }
                     }
                 }
@@ -987,6 +990,8 @@ static void k3_conv2_forward(const float *restrict x, float *restrict y)
                         const int c0 = w0 < 0 ? 0 : w0, c1 = w0 + KW > W ? W : w0 + KW;
                         /* entry (c, iw) is tap kw = iw + PL - ow*SW: row c*KK + kh*KW + kw */
                         const int e0 = colstart[ih * (W + 1) + c0], e1 = colstart[ih * (W + 1) + c1];
+                        const float *restrict ev = in_val + e0;
+                        const float *const *restrict er = in_row + e0;
                         for (int jb = 0; jb < MP; jb += MB) {
                             float *restrict ao = acc + (oh * OW + ow) * MP + jb;
                             const int shift = (kh * KW - ow * SW) * MP + jb;
@@ -994,9 +999,9 @@ static void k3_conv2_forward(const float *restrict x, float *restrict y)
                             SNN_CONV_UNROLL
                             for (int u = 0; u < (8 * 8 / SNN_VW); u++)
                                 SNN_VF_LOAD(a[u], ao + SNN_VW * u);
-                            for (int e = e0; e < e1; e++) {
-                                const float v = in_val[e];
-                                const float *restrict r = in_row[e] + shift;
+                            for (int q = 0; q < e1 - e0; q++) {
+                                const float v = ev[q];
+                                const float *restrict r = (er[q]) + (shift);
                                 SNN_CONV_UNROLL
                                 for (int u = 0; u < (8 * 8 / SNN_VW); u++) {
                                     snn_vf t;
@@ -1005,8 +1010,9 @@ static void k3_conv2_forward(const float *restrict x, float *restrict y)
                                 }
                             }
                             SNN_CONV_UNROLL
-                            for (int u = 0; u < (8 * 8 / SNN_VW); u++)
+                            for (int u = 0; u < (8 * 8 / SNN_VW); u++) {
                                 SNN_VF_STORE(ao + SNN_VW * u, a[u]);
+                            }
                         }
                     }
                 }
@@ -1606,11 +1612,11 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict dy,
                                 const float *restrict r = (bk_row[q]) + (shift);
                                 SNN_CONV_UNROLL
                                 for (int u = 0; u < (4 * 8 / SNN_VW); u++) {
-                                    snn_vf t, t2;
+                                    snn_vf t;
                                     SNN_VF_LOAD(t, r + SNN_VW * u);
                                     SNN_VF_MADD(a[u], v, t);
-                                    SNN_VF_LOAD(t2, r + (-MP) + SNN_VW * u);
-                                    SNN_VF_MADD(b[u], v, t2);
+                                    SNN_VF_LOAD(t, r + (-MP) + SNN_VW * u);
+                                    SNN_VF_MADD(b[u], v, t);
                                 }
                             }
                             SNN_CONV_UNROLL
@@ -1865,11 +1871,11 @@ static void k0_conv1_backward(const float *restrict x, const float *restrict dy,
                                 const float *restrict r = (bk_row[q]) + (shift);
                                 SNN_CONV_UNROLL
                                 for (int u = 0; u < 1; u++) {
-                                    snn_v8 t, t2;
+                                    snn_v8 t;
                                     SNN_V8_LOAD(t, r + 8 * u);
                                     SNN_V8_MADD(a[u], v, t);
-                                    SNN_V8_LOAD(t2, r + (-MP) + 8 * u);
-                                    SNN_V8_MADD(b[u], v, t2);
+                                    SNN_V8_LOAD(t, r + (-MP) + 8 * u);
+                                    SNN_V8_MADD(b[u], v, t);
                                 }
                             }
                             SNN_CONV_UNROLL
