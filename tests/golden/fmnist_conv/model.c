@@ -640,12 +640,13 @@ typedef float snn_v8 __attribute__((vector_size(32)));
 #ifndef SNN_PAR_FOR /* the emitted programs define it (threads on or off) */
 #define SNN_PAR_FOR
 #endif
-/* The nonzeros of v[0..len) in order: values into val[], indices times
+/* The nonzeros of v[0..len) in order: values into val[], base + index *
  * stride into off[]; returns their number. Each array needs 16 slots of
  * slack (AVX-512 stores whole vectors: a compress per 16 values, with no
- * branch to mispredict). NaN counts as nonzero, as v != 0 says. */
+ * branch to mispredict; the scalar loop has no branch either). NaN counts
+ * as nonzero, as v != 0 says. */
 static inline __attribute__((unused)) int snn_conv_nonzeros(const float *restrict v, const int len,
-    const int stride, float *restrict val, int *restrict off)
+    const int stride, const int base, float *restrict val, int *restrict off)
 {
     int n = 0;
 #if defined(__AVX512F__)
@@ -654,7 +655,8 @@ static inline __attribute__((unused)) int snn_conv_nonzeros(const float *restric
         const __mmask16 in = len - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (len - i)) - 1u);
         const __m512 x = _mm512_maskz_loadu_ps(in, v + i);
         const __mmask16 k = _mm512_mask_cmp_ps_mask(in, x, _mm512_setzero_ps(), _CMP_NEQ_UQ);
-        const __m512i at = _mm512_mullo_epi32(_mm512_add_epi32(lane, _mm512_set1_epi32(i)), _mm512_set1_epi32(stride));
+        const __m512i at = _mm512_add_epi32(_mm512_set1_epi32(base),
+            _mm512_mullo_epi32(_mm512_add_epi32(lane, _mm512_set1_epi32(i)), _mm512_set1_epi32(stride)));
         _mm512_storeu_ps(val + n, _mm512_maskz_compress_ps(k, x));
         _mm512_storeu_si512((void *)(off + n), _mm512_maskz_compress_epi32(k, at));
         n += __builtin_popcount((unsigned)k);
@@ -662,7 +664,7 @@ static inline __attribute__((unused)) int snn_conv_nonzeros(const float *restric
 #else
     for (int i = 0; i < len; i++) {
         val[n] = v[i];
-        off[n] = i * stride;
+        off[n] = base + i * stride;
         n += v[i] != 0.0f;
     }
 #endif
@@ -1526,7 +1528,7 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict dy,
         OH = (HP - KH) / SH + 1, OW = (WP - KW) / SW + 1, KK = KH * KW
     };
     enum { NB = 8, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
-    enum { NBW = 4, MBW = 8 * NBW };  /* dw's blocks: pairs of taps */
+    enum { NBW = 4, MBW = 8 * NBW, NT = (KW + 1) / 2 };  /* dw's blocks, pairs of taps */
     enum { NBX = 8, RB = 8 * NBX, RW = (KW * C + RB - 1) / RB * RB };
     enum { R = HP + KH - 1, S = WP + KW - 1 };
     enum { G = N < SNN_CONV_GROUPS ? N : SNN_CONV_GROUPS };
@@ -1544,9 +1546,13 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict dy,
     static float dyd_g[G][R * S * MP] __attribute__((aligned(64)));
     (void)dyd_g;
     static float dwt_g[G][C * KK * MP] __attribute__((aligned(64)));  /* [c][kh][kw][m] */
-    static const float *bw_row_g[G][C * H * W];
-    static int bw_rowstart_g[G][C * (H + 1)];
-    static float bw_val_g[G][C * H * W];
+    /* per pair of taps t, channel and row: the nonzero inputs of the
+     * columns whose outputs are in range for either tap, each with the
+     * offset of its row of dyd (+ 16: snn_conv_nonzeros writes whole
+     * vectors) */
+    static int bw_rowstart_g[G][NT * C * (H + 1)];
+    static int bw_off_g[G][NT * C * H * W + 16];
+    static float bw_val_g[G][NT * C * H * W + 16];
     memset(dwt_g, 0, sizeof dwt_g);
     static float db_g[G][M];
     memset(db_g, 0, sizeof db_g);
@@ -1556,107 +1562,115 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict dy,
             const float *restrict dyn = dy + (size_t)n * (M * OH * OW);
             float *restrict dyd = dyd_g[g];
             (void)dyn; (void)dyd;
-            for (int m = 0; m < M; m++) {
-                float s = 0.0f;
-                for (int p = 0; p < OH * OW; p++)
-                    s += dyn[m * (OH * OW) + p];
-                db_g[g][m] += s;
-            }
             for (int oh = 0; oh < OH; oh++)
                 snn_conv_transpose(dyn + oh * OW, OH * OW, dyd + ((oh * SH + KH - 1) * S + KW - 1) * MP, SW * MP, M, OW);
-            const float *restrict xn = x + (size_t)n * (C * H * W);
-            const float **restrict bw_row = bw_row_g[g];
-            int *restrict bw_rowstart = bw_rowstart_g[g];
-            float *restrict bw_val = bw_val_g[g];
-            int cnt = 0;
-            for (int c = 0; c < C; c++) {
-                for (int ih = 0; ih < H; ih++) {
-                    bw_rowstart[c * (H + 1) + ih] = cnt;
-                    for (int iw = 0; iw < W; iw++) {
-                        const float v = xn[(c * H + ih) * W + iw];
-                        bw_row[cnt] = dyd + ((ih + PT + KH - 1) * S + iw + PL + KW - 1) * MP;
-                        bw_val[cnt] = v;
-                        cnt += v != 0.0f;
+            {   /* db: each channel's sum over the positions in order, all
+                 * channels at once from the channel-last copy */
+                snn_v8 s[MP / 8];
+                for (int u = 0; u < MP / 8; u++)
+                    s[u] = (snn_v8){0};
+                for (int p = 0; p < OH * OW; p++) {
+                    const float *restrict r = dyd + ((p / OW * SH + KH - 1) * S + p % OW * SW + KW - 1) * MP;
+                    for (int u = 0; u < MP / 8; u++) {
+                        snn_v8 t;
+                        SNN_V8_LOAD(t, r + 8 * u);
+                        s[u] += t;
                     }
                 }
-                bw_rowstart[c * (H + 1) + H] = cnt;
+                for (int m = 0; m < M; m++)
+                    db_g[g][m] += s[m / 8][m % 8];
+            }
+            const float *restrict xn = x + (size_t)n * (C * H * W);
+            int *restrict bw_rowstart = bw_rowstart_g[g], *restrict bw_off = bw_off_g[g];
+            float *restrict bw_val = bw_val_g[g];
+            int cnt = 0;
+            for (int t = 0; t < NT; t++) {
+                /* tap kw's outputs are in range for the input columns
+                 * kw - PL + ow*SW: a pair's are those of both */
+                const int kw0 = 2 * t, kw1 = kw0 + 1 < KW ? kw0 + 1 : kw0;
+                const int lo = kw0 - PL < 0 ? 0 : kw0 - PL;
+                const int hi = kw1 - PL + (OW - 1) * SW + 1 > W ? W : kw1 - PL + (OW - 1) * SW + 1;
+                for (int c = 0; c < C; c++) {
+                    int *restrict rs = bw_rowstart + (t * C + c) * (H + 1);
+                    for (int ih = 0; ih < H; ih++) {
+                        rs[ih] = cnt;
+                        if (lo < hi)
+                            cnt += snn_conv_nonzeros(xn + (c * H + ih) * W + lo, hi - lo, MP,
+                                ((ih + PT + KH - 1) * S + lo + PL + KW - 1) * MP, bw_val + cnt, bw_off + cnt);
+                    }
+                    rs[H] = cnt;
+                }
             }
             /* MBW output channels at a time (their part of dyd stays in the
-             * L1 cache), two taps of a kernel row at a time (adjacent rows
-             * of dyd) */
+             * L1 cache), the two taps of a pair at once (adjacent rows of
+             * dyd) */
             for (int jb = 0; jb < MP; jb += MBW)
-                for (int c = 0; c < C; c++) {
-                    const int *restrict rs = bw_rowstart + c * (H + 1);
-                    if (rs[0] == rs[H])
-                        continue;
+                for (int c = 0; c < C; c++)
                     for (int kh = 0; kh < KH; kh++) {
                         /* only the input rows kernel row kh maps to an output row */
                         const int r0 = kh - PT, r1 = kh - PT + (OH - 1) * SH + 1;
-                        const int e0 = rs[r0 < 0 ? 0 : r0 > H ? H : r0];
-                        const int e1 = rs[r1 < 0 ? 0 : r1 > H ? H : r1];
-                        if (e0 >= e1)
-                            continue;
-                        const float *const *restrict bk_row = bw_row + e0;
-                        const float *restrict bk_val = bw_val + e0;
-                        float *restrict gw = dwt_g[g] + (c * KK + kh * KW) * MP + jb;
-                        int kw = 0;
-                        for (; kw + 1 < KW; kw += 2) {
-                            const int shift = jb - (kh * S + kw) * MP;
-                            float *restrict gk = gw + kw * MP;
-                            snn_vf a[(4 * 8 / SNN_VW)], b[(4 * 8 / SNN_VW)];
-                            SNN_CONV_UNROLL
-                            for (int u = 0; u < (4 * 8 / SNN_VW); u++)
-                                a[u] = b[u] = (snn_vf){0};
-                            for (int q = 0; q < e1 - e0; q++) {
-                                const float v = bk_val[q];
-                                const float *restrict r = (bk_row[q]) + (shift);
+                        const int i0 = r0 < 0 ? 0 : r0 > H ? H : r0, i1 = r1 < 0 ? 0 : r1 > H ? H : r1;
+                        for (int t = 0; t < NT; t++) {
+                            const int *restrict rs = bw_rowstart + (t * C + c) * (H + 1);
+                            const int e0 = rs[i0], e1 = rs[i1];
+                            if (e0 >= e1)
+                                continue;
+                            const int *restrict bk_off = bw_off + e0;
+                            const float *restrict bk_val = bw_val + e0;
+                            const int kw = 2 * t, shift = jb - (kh * S + kw) * MP;
+                            float *restrict gk = dwt_g[g] + (c * KK + kh * KW + kw) * MP + jb;
+                            if (kw + 1 < KW) {
+                                snn_vf a[(4 * 8 / SNN_VW)], b[(4 * 8 / SNN_VW)];
+                                SNN_CONV_UNROLL
+                                for (int u = 0; u < (4 * 8 / SNN_VW); u++)
+                                    a[u] = b[u] = (snn_vf){0};
+                                for (int q = 0; q < e1 - e0; q++) {
+                                    const float v = bk_val[q];
+                                    const float *restrict r = (dyd + bk_off[q]) + (shift);
+                                    SNN_CONV_UNROLL
+                                    for (int u = 0; u < (4 * 8 / SNN_VW); u++) {
+                                        snn_vf t;
+                                        SNN_VF_LOAD(t, r + SNN_VW * u);
+                                        SNN_VF_MADD(a[u], v, t);
+                                        SNN_VF_LOAD(t, r + (-MP) + SNN_VW * u);
+                                        SNN_VF_MADD(b[u], v, t);
+                                    }
+                                }
                                 SNN_CONV_UNROLL
                                 for (int u = 0; u < (4 * 8 / SNN_VW); u++) {
                                     snn_vf t;
-                                    SNN_VF_LOAD(t, r + SNN_VW * u);
-                                    SNN_VF_MADD(a[u], v, t);
-                                    SNN_VF_LOAD(t, r + (-MP) + SNN_VW * u);
-                                    SNN_VF_MADD(b[u], v, t);
+                                    SNN_VF_LOAD(t, gk + SNN_VW * u);
+                                    t += a[u];
+                                    SNN_VF_STORE(gk + SNN_VW * u, t);
+                                    SNN_VF_LOAD(t, gk + (MP) + SNN_VW * u);
+                                    t += b[u];
+                                    SNN_VF_STORE(gk + (MP) + SNN_VW * u, t);
                                 }
-                            }
-                            SNN_CONV_UNROLL
-                            for (int u = 0; u < (4 * 8 / SNN_VW); u++) {
-                                snn_vf t;
-                                SNN_VF_LOAD(t, gk + SNN_VW * u);
-                                t += a[u];
-                                SNN_VF_STORE(gk + SNN_VW * u, t);
-                                SNN_VF_LOAD(t, gk + (MP) + SNN_VW * u);
-                                t += b[u];
-                                SNN_VF_STORE(gk + (MP) + SNN_VW * u, t);
-                            }
-                        }
-                        if (kw < KW) {
-                            const int shift = jb - (kh * S + kw) * MP;
-                            float *restrict gk = gw + kw * MP;
-                            snn_vf a[(4 * 8 / SNN_VW)];
-                            SNN_CONV_UNROLL
-                            for (int u = 0; u < (4 * 8 / SNN_VW); u++)
-                                a[u] = (snn_vf){0};
-                            for (int q = 0; q < e1 - e0; q++) {
-                                const float v = bk_val[q];
-                                const float *restrict r = (bk_row[q]) + (shift);
+                            } else {
+                                snn_vf a[(4 * 8 / SNN_VW)];
+                                SNN_CONV_UNROLL
+                                for (int u = 0; u < (4 * 8 / SNN_VW); u++)
+                                    a[u] = (snn_vf){0};
+                                for (int q = 0; q < e1 - e0; q++) {
+                                    const float v = bk_val[q];
+                                    const float *restrict r = (dyd + bk_off[q]) + (shift);
+                                    SNN_CONV_UNROLL
+                                    for (int u = 0; u < (4 * 8 / SNN_VW); u++) {
+                                        snn_vf t;
+                                        SNN_VF_LOAD(t, r + SNN_VW * u);
+                                        SNN_VF_MADD(a[u], v, t);
+                                    }
+                                }
                                 SNN_CONV_UNROLL
                                 for (int u = 0; u < (4 * 8 / SNN_VW); u++) {
                                     snn_vf t;
-                                    SNN_VF_LOAD(t, r + SNN_VW * u);
-                                    SNN_VF_MADD(a[u], v, t);
+                                    SNN_VF_LOAD(t, gk + SNN_VW * u);
+                                    t += a[u];
+                                    SNN_VF_STORE(gk + SNN_VW * u, t);
                                 }
-                            }
-                            SNN_CONV_UNROLL
-                            for (int u = 0; u < (4 * 8 / SNN_VW); u++) {
-                                snn_vf t;
-                                SNN_VF_LOAD(t, gk + SNN_VW * u);
-                                t += a[u];
-                                SNN_VF_STORE(gk + SNN_VW * u, t);
                             }
                         }
                     }
-                }
             float *restrict dxn = dx + (size_t)n * (C * H * W);
             float *restrict dxp = dxp_g[g];
             int *restrict bx_start = bx_start_g[g], *restrict bx_off = bx_off_g[g];
@@ -1666,7 +1680,7 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict dy,
             for (int p = 0; p < OH * OW; p++) {
                 const float *restrict gr = dyd + ((p / OW * SH + KH - 1) * S + p % OW * SW + KW - 1) * MP;
                 bx_start[p] = nzs;
-                nzs += snn_conv_nonzeros(gr, M, KH * RW, bx_val + nzs, bx_off + nzs);
+                nzs += snn_conv_nonzeros(gr, M, KH * RW, 0, bx_val + nzs, bx_off + nzs);
             }
             bx_start[OH * OW] = nzs;
             /* kernel row after kernel row (M x RW floats of wt2 in use) */
@@ -1792,7 +1806,7 @@ static void k0_conv1_backward(const float *restrict x, const float *restrict dy,
         OH = (HP - KH) / SH + 1, OW = (WP - KW) / SW + 1, KK = KH * KW
     };
     enum { NB = 2, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
-    enum { NBW = 1, MBW = 8 * NBW };  /* dw's blocks: pairs of taps */
+    enum { NBW = 1, MBW = 8 * NBW, NT = (KW + 1) / 2 };  /* dw's blocks, pairs of taps */
     enum { NBX = 1, RB = 8 * NBX, RW = (KW * C + RB - 1) / RB * RB };
     enum { R = HP + KH - 1, S = WP + KW - 1 };
     enum { G = N < SNN_CONV_GROUPS ? N : SNN_CONV_GROUPS };
@@ -1803,9 +1817,13 @@ static void k0_conv1_backward(const float *restrict x, const float *restrict dy,
     static float dyd_g[G][R * S * MP] __attribute__((aligned(64)));
     (void)dyd_g;
     static float dwt_g[G][C * KK * MP] __attribute__((aligned(64)));  /* [c][kh][kw][m] */
-    static const float *bw_row_g[G][C * H * W];
-    static int bw_rowstart_g[G][C * (H + 1)];
-    static float bw_val_g[G][C * H * W];
+    /* per pair of taps t, channel and row: the nonzero inputs of the
+     * columns whose outputs are in range for either tap, each with the
+     * offset of its row of dyd (+ 16: snn_conv_nonzeros writes whole
+     * vectors) */
+    static int bw_rowstart_g[G][NT * C * (H + 1)];
+    static int bw_off_g[G][NT * C * H * W + 16];
+    static float bw_val_g[G][NT * C * H * W + 16];
     memset(dwt_g, 0, sizeof dwt_g);
     static float db_g[G][M];
     memset(db_g, 0, sizeof db_g);
@@ -1815,107 +1833,115 @@ static void k0_conv1_backward(const float *restrict x, const float *restrict dy,
             const float *restrict dyn = dy + (size_t)n * (M * OH * OW);
             float *restrict dyd = dyd_g[g];
             (void)dyn; (void)dyd;
-            for (int m = 0; m < M; m++) {
-                float s = 0.0f;
-                for (int p = 0; p < OH * OW; p++)
-                    s += dyn[m * (OH * OW) + p];
-                db_g[g][m] += s;
-            }
             for (int oh = 0; oh < OH; oh++)
                 snn_conv_transpose(dyn + oh * OW, OH * OW, dyd + ((oh * SH + KH - 1) * S + KW - 1) * MP, SW * MP, M, OW);
-            const float *restrict xn = x + (size_t)n * (C * H * W);
-            const float **restrict bw_row = bw_row_g[g];
-            int *restrict bw_rowstart = bw_rowstart_g[g];
-            float *restrict bw_val = bw_val_g[g];
-            int cnt = 0;
-            for (int c = 0; c < C; c++) {
-                for (int ih = 0; ih < H; ih++) {
-                    bw_rowstart[c * (H + 1) + ih] = cnt;
-                    for (int iw = 0; iw < W; iw++) {
-                        const float v = xn[(c * H + ih) * W + iw];
-                        bw_row[cnt] = dyd + ((ih + PT + KH - 1) * S + iw + PL + KW - 1) * MP;
-                        bw_val[cnt] = v;
-                        cnt += v != 0.0f;
+            {   /* db: each channel's sum over the positions in order, all
+                 * channels at once from the channel-last copy */
+                snn_v8 s[MP / 8];
+                for (int u = 0; u < MP / 8; u++)
+                    s[u] = (snn_v8){0};
+                for (int p = 0; p < OH * OW; p++) {
+                    const float *restrict r = dyd + ((p / OW * SH + KH - 1) * S + p % OW * SW + KW - 1) * MP;
+                    for (int u = 0; u < MP / 8; u++) {
+                        snn_v8 t;
+                        SNN_V8_LOAD(t, r + 8 * u);
+                        s[u] += t;
                     }
                 }
-                bw_rowstart[c * (H + 1) + H] = cnt;
+                for (int m = 0; m < M; m++)
+                    db_g[g][m] += s[m / 8][m % 8];
+            }
+            const float *restrict xn = x + (size_t)n * (C * H * W);
+            int *restrict bw_rowstart = bw_rowstart_g[g], *restrict bw_off = bw_off_g[g];
+            float *restrict bw_val = bw_val_g[g];
+            int cnt = 0;
+            for (int t = 0; t < NT; t++) {
+                /* tap kw's outputs are in range for the input columns
+                 * kw - PL + ow*SW: a pair's are those of both */
+                const int kw0 = 2 * t, kw1 = kw0 + 1 < KW ? kw0 + 1 : kw0;
+                const int lo = kw0 - PL < 0 ? 0 : kw0 - PL;
+                const int hi = kw1 - PL + (OW - 1) * SW + 1 > W ? W : kw1 - PL + (OW - 1) * SW + 1;
+                for (int c = 0; c < C; c++) {
+                    int *restrict rs = bw_rowstart + (t * C + c) * (H + 1);
+                    for (int ih = 0; ih < H; ih++) {
+                        rs[ih] = cnt;
+                        if (lo < hi)
+                            cnt += snn_conv_nonzeros(xn + (c * H + ih) * W + lo, hi - lo, MP,
+                                ((ih + PT + KH - 1) * S + lo + PL + KW - 1) * MP, bw_val + cnt, bw_off + cnt);
+                    }
+                    rs[H] = cnt;
+                }
             }
             /* MBW output channels at a time (their part of dyd stays in the
-             * L1 cache), two taps of a kernel row at a time (adjacent rows
-             * of dyd) */
+             * L1 cache), the two taps of a pair at once (adjacent rows of
+             * dyd) */
             for (int jb = 0; jb < MP; jb += MBW)
-                for (int c = 0; c < C; c++) {
-                    const int *restrict rs = bw_rowstart + c * (H + 1);
-                    if (rs[0] == rs[H])
-                        continue;
+                for (int c = 0; c < C; c++)
                     for (int kh = 0; kh < KH; kh++) {
                         /* only the input rows kernel row kh maps to an output row */
                         const int r0 = kh - PT, r1 = kh - PT + (OH - 1) * SH + 1;
-                        const int e0 = rs[r0 < 0 ? 0 : r0 > H ? H : r0];
-                        const int e1 = rs[r1 < 0 ? 0 : r1 > H ? H : r1];
-                        if (e0 >= e1)
-                            continue;
-                        const float *const *restrict bk_row = bw_row + e0;
-                        const float *restrict bk_val = bw_val + e0;
-                        float *restrict gw = dwt_g[g] + (c * KK + kh * KW) * MP + jb;
-                        int kw = 0;
-                        for (; kw + 1 < KW; kw += 2) {
-                            const int shift = jb - (kh * S + kw) * MP;
-                            float *restrict gk = gw + kw * MP;
-                            snn_v8 a[1], b[1];
-                            SNN_CONV_UNROLL
-                            for (int u = 0; u < 1; u++)
-                                a[u] = b[u] = (snn_v8){0};
-                            for (int q = 0; q < e1 - e0; q++) {
-                                const float v = bk_val[q];
-                                const float *restrict r = (bk_row[q]) + (shift);
+                        const int i0 = r0 < 0 ? 0 : r0 > H ? H : r0, i1 = r1 < 0 ? 0 : r1 > H ? H : r1;
+                        for (int t = 0; t < NT; t++) {
+                            const int *restrict rs = bw_rowstart + (t * C + c) * (H + 1);
+                            const int e0 = rs[i0], e1 = rs[i1];
+                            if (e0 >= e1)
+                                continue;
+                            const int *restrict bk_off = bw_off + e0;
+                            const float *restrict bk_val = bw_val + e0;
+                            const int kw = 2 * t, shift = jb - (kh * S + kw) * MP;
+                            float *restrict gk = dwt_g[g] + (c * KK + kh * KW + kw) * MP + jb;
+                            if (kw + 1 < KW) {
+                                snn_v8 a[1], b[1];
+                                SNN_CONV_UNROLL
+                                for (int u = 0; u < 1; u++)
+                                    a[u] = b[u] = (snn_v8){0};
+                                for (int q = 0; q < e1 - e0; q++) {
+                                    const float v = bk_val[q];
+                                    const float *restrict r = (dyd + bk_off[q]) + (shift);
+                                    SNN_CONV_UNROLL
+                                    for (int u = 0; u < 1; u++) {
+                                        snn_v8 t;
+                                        SNN_V8_LOAD(t, r + 8 * u);
+                                        SNN_V8_MADD(a[u], v, t);
+                                        SNN_V8_LOAD(t, r + (-MP) + 8 * u);
+                                        SNN_V8_MADD(b[u], v, t);
+                                    }
+                                }
                                 SNN_CONV_UNROLL
                                 for (int u = 0; u < 1; u++) {
                                     snn_v8 t;
-                                    SNN_V8_LOAD(t, r + 8 * u);
-                                    SNN_V8_MADD(a[u], v, t);
-                                    SNN_V8_LOAD(t, r + (-MP) + 8 * u);
-                                    SNN_V8_MADD(b[u], v, t);
+                                    SNN_V8_LOAD(t, gk + 8 * u);
+                                    t += a[u];
+                                    SNN_V8_STORE(gk + 8 * u, t);
+                                    SNN_V8_LOAD(t, gk + (MP) + 8 * u);
+                                    t += b[u];
+                                    SNN_V8_STORE(gk + (MP) + 8 * u, t);
                                 }
-                            }
-                            SNN_CONV_UNROLL
-                            for (int u = 0; u < 1; u++) {
-                                snn_v8 t;
-                                SNN_V8_LOAD(t, gk + 8 * u);
-                                t += a[u];
-                                SNN_V8_STORE(gk + 8 * u, t);
-                                SNN_V8_LOAD(t, gk + (MP) + 8 * u);
-                                t += b[u];
-                                SNN_V8_STORE(gk + (MP) + 8 * u, t);
-                            }
-                        }
-                        if (kw < KW) {
-                            const int shift = jb - (kh * S + kw) * MP;
-                            float *restrict gk = gw + kw * MP;
-                            snn_v8 a[1];
-                            SNN_CONV_UNROLL
-                            for (int u = 0; u < 1; u++)
-                                a[u] = (snn_v8){0};
-                            for (int q = 0; q < e1 - e0; q++) {
-                                const float v = bk_val[q];
-                                const float *restrict r = (bk_row[q]) + (shift);
+                            } else {
+                                snn_v8 a[1];
+                                SNN_CONV_UNROLL
+                                for (int u = 0; u < 1; u++)
+                                    a[u] = (snn_v8){0};
+                                for (int q = 0; q < e1 - e0; q++) {
+                                    const float v = bk_val[q];
+                                    const float *restrict r = (dyd + bk_off[q]) + (shift);
+                                    SNN_CONV_UNROLL
+                                    for (int u = 0; u < 1; u++) {
+                                        snn_v8 t;
+                                        SNN_V8_LOAD(t, r + 8 * u);
+                                        SNN_V8_MADD(a[u], v, t);
+                                    }
+                                }
                                 SNN_CONV_UNROLL
                                 for (int u = 0; u < 1; u++) {
                                     snn_v8 t;
-                                    SNN_V8_LOAD(t, r + 8 * u);
-                                    SNN_V8_MADD(a[u], v, t);
+                                    SNN_V8_LOAD(t, gk + 8 * u);
+                                    t += a[u];
+                                    SNN_V8_STORE(gk + 8 * u, t);
                                 }
-                            }
-                            SNN_CONV_UNROLL
-                            for (int u = 0; u < 1; u++) {
-                                snn_v8 t;
-                                SNN_V8_LOAD(t, gk + 8 * u);
-                                t += a[u];
-                                SNN_V8_STORE(gk + 8 * u, t);
                             }
                         }
                     }
-                }
         }
     /* the groups' partial sums, added in group order */
     for (int m = 0; m < M; m++)
