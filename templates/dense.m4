@@ -684,21 +684,6 @@ SNN_IF($6, <<<m4_dnl
 >>>)m4_dnl
 }
 
-SNN_INLINE void $1(const void *restrict x, const float *restrict w, const float *restrict bias,
-    float *restrict y)
-{
-    enum { PW = SNN_EP * SNN_VW, NP = ($4 + PW - 1) / PW };
-SNN_IF($11, <<<    SNN_PAR_FOR2
->>>)m4_dnl
-    for (int p = 0; p < NP; p++)
-        for (int n2 = 0; n2 < ($2 + 1) / 2; n2++) {
-            if (2 * n2 + 1 < $2)
-                $1_row2(2 * n2, p, x, w, bias, y);
-            else
-                $1_row(2 * n2, p, x, w, bias, y);
-        }
-}
-
 SNN_INLINE void $1_rows(int n0, int n1, const void *restrict x, const float *restrict w,
     const float *restrict bias, float *restrict y)
 {
@@ -716,6 +701,30 @@ SNN_IF($6, <<<m4_dnl
         if (m < n1)
             $1_row(m, p, x, w, bias, y);
     }
+}
+
+SNN_INLINE void $1(const void *restrict x, const float *restrict w, const float *restrict bias,
+    float *restrict y)
+{
+SNN_IF($11, <<<m4_dnl
+    enum { PW = SNN_EP * SNN_VW, NP = ($4 + PW - 1) / PW, RB = 8, NRB = ($2 + RB - 1) / RB };
+    if (SNN_IF($6, <<<$4 <= 2 * SNN_VW>>>, 0)) { /* narrow: blocks of rows, four at a time */
+        SNN_PAR_FOR
+        for (int b = 0; b < NRB; b++)
+            $1_rows(b * RB, b * RB + RB < $2 ? b * RB + RB : $2, x, w, bias, y);
+        return;
+    }
+    SNN_PAR_FOR2
+    for (int p = 0; p < NP; p++)
+        for (int n2 = 0; n2 < ($2 + 1) / 2; n2++) {
+            if (2 * n2 + 1 < $2)
+                $1_row2(2 * n2, p, x, w, bias, y);
+            else
+                $1_row(2 * n2, p, x, w, bias, y);
+        }
+>>>, <<<m4_dnl
+    $1_rows(0, $2, x, w, bias, y); /* the same sums, rows four at a time where narrow */
+>>>)m4_dnl
 }
 >>>)m4_dnl
 m4_dnl

@@ -1161,19 +1161,6 @@ SNN_INLINE void k7_fc_forward_row2(int n, int p, const void *restrict x, const f
         snn_events_bits2(10 % PW, 64, s, s + 64, w + p * PW, 16, yn, yn + 10, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f, 1);
 }
 
-SNN_INLINE void k7_fc_forward(const void *restrict x, const float *restrict w, const float *restrict bias,
-    float *restrict y)
-{
-    enum { PW = SNN_EP * SNN_VW, NP = (10 + PW - 1) / PW };
-    for (int p = 0; p < NP; p++)
-        for (int n2 = 0; n2 < (128 + 1) / 2; n2++) {
-            if (2 * n2 + 1 < 128)
-                k7_fc_forward_row2(2 * n2, p, x, w, bias, y);
-            else
-                k7_fc_forward_row(2 * n2, p, x, w, bias, y);
-        }
-}
-
 SNN_INLINE void k7_fc_forward_rows(int n0, int n1, const void *restrict x, const float *restrict w,
     const float *restrict bias, float *restrict y)
 {
@@ -1189,6 +1176,26 @@ SNN_INLINE void k7_fc_forward_rows(int n0, int n1, const void *restrict x, const
         if (m < n1)
             k7_fc_forward_row(m, p, x, w, bias, y);
     }
+}
+
+SNN_INLINE void k7_fc_forward(const void *restrict x, const float *restrict w, const float *restrict bias,
+    float *restrict y)
+{
+    enum { PW = SNN_EP * SNN_VW, NP = (10 + PW - 1) / PW, RB = 8, NRB = (128 + RB - 1) / RB };
+    if (10 <= 2 * SNN_VW) { /* narrow: blocks of rows, four at a time */
+        SNN_PAR_FOR
+        for (int b = 0; b < NRB; b++)
+            k7_fc_forward_rows(b * RB, b * RB + RB < 128 ? b * RB + RB : 128, x, w, bias, y);
+        return;
+    }
+    SNN_PAR_FOR2
+    for (int p = 0; p < NP; p++)
+        for (int n2 = 0; n2 < (128 + 1) / 2; n2++) {
+            if (2 * n2 + 1 < 128)
+                k7_fc_forward_row2(2 * n2, p, x, w, bias, y);
+            else
+                k7_fc_forward_row(2 * n2, p, x, w, bias, y);
+        }
 }
 static const float k8_lif3_beta[1] = {0.5f};
 static const float k8_lif3_thr[1] = {1.0f};
@@ -1381,6 +1388,7 @@ static void k7_fc_dw(const void *restrict x, const float *restrict dy, float *re
      * row of dy is read once and added for each spike of the block */
     enum { PW = SNN_EP * SNN_VW, NPF = 10 / PW, NP = (10 + PW - 1) / PW,
            QB = NP >= 8 ? 64 : (64 * NP + 7) / 8, NQ = (64 + QB - 1) / QB };
+    SNN_PAR_FOR2
     for (int p = 0; p < NP; p++)
         for (int qb = 0; qb < NQ; qb++) {
             const int q0 = qb * QB, nq = 64 - q0 < QB ? 64 - q0 : QB;

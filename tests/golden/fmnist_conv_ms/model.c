@@ -1125,19 +1125,6 @@ SNN_INLINE void k7_fc_forward_row2(int n, int p, const void *restrict x, const f
     k7_fc_forward_row(n + 1, p, x, w, bias, y);
 }
 
-SNN_INLINE void k7_fc_forward(const void *restrict x, const float *restrict w, const float *restrict bias,
-    float *restrict y)
-{
-    enum { PW = SNN_EP * SNN_VW, NP = (10 + PW - 1) / PW };
-    for (int p = 0; p < NP; p++)
-        for (int n2 = 0; n2 < (128 + 1) / 2; n2++) {
-            if (2 * n2 + 1 < 128)
-                k7_fc_forward_row2(2 * n2, p, x, w, bias, y);
-            else
-                k7_fc_forward_row(2 * n2, p, x, w, bias, y);
-        }
-}
-
 SNN_INLINE void k7_fc_forward_rows(int n0, int n1, const void *restrict x, const float *restrict w,
     const float *restrict bias, float *restrict y)
 {
@@ -1150,6 +1137,26 @@ SNN_INLINE void k7_fc_forward_rows(int n0, int n1, const void *restrict x, const
         if (m < n1)
             k7_fc_forward_row(m, p, x, w, bias, y);
     }
+}
+
+SNN_INLINE void k7_fc_forward(const void *restrict x, const float *restrict w, const float *restrict bias,
+    float *restrict y)
+{
+    enum { PW = SNN_EP * SNN_VW, NP = (10 + PW - 1) / PW, RB = 8, NRB = (128 + RB - 1) / RB };
+    if (0) { /* narrow: blocks of rows, four at a time */
+        SNN_PAR_FOR
+        for (int b = 0; b < NRB; b++)
+            k7_fc_forward_rows(b * RB, b * RB + RB < 128 ? b * RB + RB : 128, x, w, bias, y);
+        return;
+    }
+    SNN_PAR_FOR2
+    for (int p = 0; p < NP; p++)
+        for (int n2 = 0; n2 < (128 + 1) / 2; n2++) {
+            if (2 * n2 + 1 < 128)
+                k7_fc_forward_row2(2 * n2, p, x, w, bias, y);
+            else
+                k7_fc_forward_row(2 * n2, p, x, w, bias, y);
+        }
 }
 
 static SNN_NOINLINE void k8_lif3_step_rows(int n0, int n1, const float *restrict in, float *restrict u,
@@ -1314,6 +1321,7 @@ static void k7_fc_dw(const void *restrict x, const float *restrict dy, float *re
      * row of dy is read once and added for each spike of the block */
     enum { PW = SNN_EP * SNN_VW, NPF = 10 / PW, NP = (10 + PW - 1) / PW,
            QB = NP >= 8 ? 16 : (16 * NP + 7) / 8, NQ = (16 + QB - 1) / QB };
+    SNN_PAR_FOR2
     for (int p = 0; p < NP; p++)
         for (int qb = 0; qb < NQ; qb++) {
             const int q0 = qb * QB, nq = 16 - q0 < QB ? 16 - q0 : QB;

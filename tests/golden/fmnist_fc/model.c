@@ -764,19 +764,6 @@ SNN_INLINE void k2_fc2_forward_row2(int n, int p, const void *restrict x, const 
         snn_events_bits2(10 % PW, 16, s, s + 16, w + p * PW, 16, yn, yn + 10, 1.0f, bias + (1 == 1 ? p * PW : 0), 1, 1.0f, 1);
 }
 
-SNN_INLINE void k2_fc2_forward(const void *restrict x, const float *restrict w, const float *restrict bias,
-    float *restrict y)
-{
-    enum { PW = SNN_EP * SNN_VW, NP = (10 + PW - 1) / PW };
-    for (int p = 0; p < NP; p++)
-        for (int n2 = 0; n2 < (128 + 1) / 2; n2++) {
-            if (2 * n2 + 1 < 128)
-                k2_fc2_forward_row2(2 * n2, p, x, w, bias, y);
-            else
-                k2_fc2_forward_row(2 * n2, p, x, w, bias, y);
-        }
-}
-
 SNN_INLINE void k2_fc2_forward_rows(int n0, int n1, const void *restrict x, const float *restrict w,
     const float *restrict bias, float *restrict y)
 {
@@ -792,6 +779,26 @@ SNN_INLINE void k2_fc2_forward_rows(int n0, int n1, const void *restrict x, cons
         if (m < n1)
             k2_fc2_forward_row(m, p, x, w, bias, y);
     }
+}
+
+SNN_INLINE void k2_fc2_forward(const void *restrict x, const float *restrict w, const float *restrict bias,
+    float *restrict y)
+{
+    enum { PW = SNN_EP * SNN_VW, NP = (10 + PW - 1) / PW, RB = 8, NRB = (128 + RB - 1) / RB };
+    if (10 <= 2 * SNN_VW) { /* narrow: blocks of rows, four at a time */
+        SNN_PAR_FOR
+        for (int b = 0; b < NRB; b++)
+            k2_fc2_forward_rows(b * RB, b * RB + RB < 128 ? b * RB + RB : 128, x, w, bias, y);
+        return;
+    }
+    SNN_PAR_FOR2
+    for (int p = 0; p < NP; p++)
+        for (int n2 = 0; n2 < (128 + 1) / 2; n2++) {
+            if (2 * n2 + 1 < 128)
+                k2_fc2_forward_row2(2 * n2, p, x, w, bias, y);
+            else
+                k2_fc2_forward_row(2 * n2, p, x, w, bias, y);
+        }
 }
 static const float k3_lif2_beta[1] = {0.949999988f};
 static const float k3_lif2_thr[1] = {1.0f};
