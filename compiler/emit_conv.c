@@ -9,7 +9,9 @@
  * cleared, or store dx when they are its first writer and write all of it
  * (a Conv always, a pool whose windows tile its input); a Conv's input is
  * read by its backward only when the weight gradient is wanted (autodiff.c
- * saves it then), MaxPool's always.
+ * saves it then), MaxPool's always. A Conv that plan.c gave its MaxPool
+ * emits both (the pool's output and maxima, and in backward the pool's
+ * gradient); the MaxPool then emits nothing.
  */
 #include "emit_int.h"
 
@@ -78,14 +80,28 @@ static void layout_call(struct emitter *e, struct ir_node *n, bool backward, FIL
     emit_call_once(e, at, indent, k, arena_printf(e->g->arena, "%s_weights(%s)", k, args), !e->g->training);
 }
 
+/* ", PKH, PKW": the windows of the MaxPool a Conv computes (0, 0: none). */
+static const char *pool_window(struct emitter *e, struct ir_node *n)
+{
+    return arena_printf(e->g->arena, "%d, %d", n->pool ? n->pool->at.kernel[0] : 0,
+                        n->pool ? n->pool->at.kernel[1] : 0);
+}
+
 static bool fwd_conv(struct emitter *e, struct ir_node *n)
 {
     struct ir_value *bias = conv_bias(n);
+    struct ir_node *m = n->pool;
     const char *k = emit_kname(e, n, "forward");
-    emit_printf(e->sec[SEC_DEFS], "SNN_CONV_FORWARD(%s, %s, %d, %d)m4_dnl\n", k, geometry(e, n), bias != NULL,
-                block_vectors(n->in[1]->dims[0]));
+    emit_printf(e->sec[SEC_DEFS], "SNN_CONV_FORWARD(%s, %s, %d, %d, %s, %d)m4_dnl\n", k, geometry(e, n),
+                bias != NULL, block_vectors(n->in[1]->dims[0]), pool_window(e, n), m && m->argmax);
     FILE *f = body(e, n);
     layout_call(e, n, false, f, k, arena_printf(e->g->arena, "%s, %s", P(e, n->in[1]), bias ? P(e, bias) : "NULL"));
+    if (m) {
+        emit_call_comment(f, ind(n), n, arena_printf(e->g->arena, "with MaxPool '%s' in one kernel", m->name));
+        emit_printf(f, "%s%s(%s, %s%s%s);\n", ind(n), k, Pt(e, n->in[0]), Pt(e, m->out[0]), m->argmax ? ", " : "",
+                    m->argmax ? Pt(e, m->argmax) : "");
+        return true;
+    }
     emit_call_comment(f, ind(n), n, NULL);
     emit_printf(f, "%s%s(%s, %s);\n", ind(n), k, Pt(e, n->in[0]), Pt(e, n->out[0]));
     return true;
@@ -97,15 +113,19 @@ static bool bwd_conv(struct emitter *e, struct ir_node *b, bool overwrite)
     bool dx = b->out[0] != NULL, dw = b->out[1] != NULL, db = b->nout > 2 && b->out[2] != NULL;
     const char *k = emit_kname(e, b, "backward");
     struct ir_value *w = n->in[1];
-    emit_printf(e->sec[SEC_DEFS], "SNN_CONV_BACKWARD(%s, %s, %d, %d, %d, %d, %d)m4_dnl\n", k, geometry(e, n),
+    emit_printf(e->sec[SEC_DEFS], "SNN_CONV_BACKWARD(%s, %s, %d, %d, %d, %d, %d, %s)m4_dnl\n", k, geometry(e, n),
                 dx ? (overwrite ? 2 : 1) : 0, dw, db, block_vectors(w->dims[0]),
-                block_vectors(w->dims[1] * w->dims[3]));
+                block_vectors(w->dims[1] * w->dims[3]), pool_window(e, n));
     FILE *f = bbody(e, b);
     if (dx)
         layout_call(e, b, true, f, k, P(e, n->in[1]));
-    emit_call_comment(f, ind(b), b, "backward");
-    /* the input is saved only when the weight gradient needs it */
-    emit_printf(f, "%s%s(%s, %s, %s, %s, %s);\n", ind(b), k, dw ? Pt(e, n->in[0]) : "NULL", Pt(e, b->in[0]),
+    /* the input is saved only when the weight gradient needs it; with its
+     * MaxPool, the gradient comes as the pool's, with the maxima */
+    const char *dy = n->pool ? arena_printf(e->g->arena, "%s, %s", Pt(e, n->pool_dy), Pt(e, n->pool->argmax))
+                             : Pt(e, b->in[0]);
+    emit_call_comment(f, ind(b), b, n->pool ? arena_printf(e->g->arena, "backward, with MaxPool '%s'", n->pool->name)
+                                            : "backward");
+    emit_printf(f, "%s%s(%s, %s, %s, %s, %s);\n", ind(b), k, dw ? Pt(e, n->in[0]) : "NULL", dy,
                 dx ? Pt(e, b->out[0]) : "NULL", dw ? P(e, b->out[1]) : "NULL", db ? P(e, b->out[2]) : "NULL");
     return true;
 }
@@ -114,6 +134,8 @@ static bool bwd_conv(struct emitter *e, struct ir_node *b, bool overwrite)
 
 static bool fwd_pool(struct emitter *e, struct ir_node *n)
 {
+    if (n->fused)
+        return true; /* its Conv computes it */
     const char *k = emit_kname(e, n, "forward");
     if (n->op == IR_OP_MAXPOOL)
         emit_printf(e->sec[SEC_DEFS], "SNN_MAXPOOL_FORWARD(%s, %s, %d)m4_dnl\n", k, geometry(e, n),
@@ -131,6 +153,8 @@ static bool fwd_pool(struct emitter *e, struct ir_node *n)
 static bool bwd_pool(struct emitter *e, struct ir_node *b, bool overwrite)
 {
     struct ir_node *n = b->fwd;
+    if (n->fused)
+        return true; /* its Conv's backward takes the pool's gradient */
     const char *k = emit_kname(e, b, "backward");
     FILE *f = bbody(e, b);
     emit_call_comment(f, ind(b), b, "backward");
@@ -167,16 +191,7 @@ bool emit_conv_forward(struct emitter *e, struct ir_node *n, struct diag *d)
  * tile the input: no padding, stride equal to the window, sizes divisible. */
 bool emit_conv_writes_dx_whole(const struct ir_node *b)
 {
-    if (b->op == IR_OP_CONV)
-        return true;
-    if (b->op != IR_OP_MAXPOOL && b->op != IR_OP_AVGPOOL)
-        return false;
-    const struct ir_value *x = b->fwd->in[0];
-    const struct ir_attrs *at = &b->fwd->at;
-    for (int i = 0; i < 2; i++)
-        if (at->pads[i] || at->pads[i + 2] || at->strides[i] != at->kernel[i] || x->dims[2 + i] % at->kernel[i])
-            return false;
-    return true;
+    return b->op == IR_OP_CONV || ir_pool_tiles(b->fwd);
 }
 
 bool emit_conv_backward(struct emitter *e, struct ir_node *b, bool overwrite, struct diag *d)

@@ -68,6 +68,18 @@ struct ir_value *ir_value_find(struct ir_graph *g, const char *name)
     return NULL;
 }
 
+bool ir_pool_tiles(const struct ir_node *n)
+{
+    if (n->op != IR_OP_MAXPOOL && n->op != IR_OP_AVGPOOL)
+        return false;
+    const struct ir_value *x = n->in[0];
+    const struct ir_attrs *at = &n->at;
+    for (int i = 0; i < 2; i++)
+        if (at->pads[i] || at->pads[i + 2] || at->strides[i] != at->kernel[i] || x->dims[2 + i] % at->kernel[i])
+            return false;
+    return true;
+}
+
 bool ir_bwd_reads(const struct ir_node *b, int k)
 {
     const struct ir_node *f = b->fwd;

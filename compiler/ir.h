@@ -171,6 +171,14 @@ struct ir_node {
      * instead of the pool's input (a quarter of its size for 2x2 pools,
      * and the input needs no record). */
     struct ir_value *argmax;
+    /* A Conv whose output only a MaxPool of tiling windows reads (plan.c):
+     * the Conv's kernel computes the pool from its own scratch, so the
+     * conv output (4x the pool's for 2x2 windows) is never stored, and its
+     * backward places pool_dy, the gradient of the pool's output, at the
+     * maxima itself. The MaxPool is then `fused` and emits no code. */
+    struct ir_node *pool;
+    struct ir_value *pool_dy;
+    bool fused;
 };
 
 struct ir_settings {
@@ -215,6 +223,9 @@ struct ir_value *ir_value_find(struct ir_graph *g, const char *name);
 /* Does backward node b read slot k of its forward node (its inputs, then
  * its outputs)? autodiff.c saves those values, plan.c keeps them. */
 bool ir_bwd_reads(const struct ir_node *b, int k);
+/* Do pool n's windows tile its input: no padding, strides equal to the
+ * window, sizes divisible? Each input is then in exactly one window. */
+bool ir_pool_tiles(const struct ir_node *n);
 /* Drops the graph outputs i with !keep[i], renumbering the rest; returns
  * how many remain. */
 int ir_keep_outputs(struct ir_graph *g, const bool *keep);

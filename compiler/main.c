@@ -130,6 +130,8 @@ static void show_graph(struct ir_graph *g)
         for (int k = 0; k < n->nout; k++)
             if (n->out[k])
                 printf(" %s%s %s", k ? ", " : "-> ", n->out[k]->name, ir_shape_str(g, n->out[k]));
+        if (n->pool) /* plan.c: one kernel, the conv output never stored */
+            printf(" (one kernel with %s)", n->pool->name);
         printf("\n");
     }
     size_t total = 0;

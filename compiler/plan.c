@@ -6,7 +6,8 @@
  * re-laid-out weights it needs; spike values that only such kernels read a
  * 1-bit copy (the BPTT tape keeps 1 bit per spike, not a float); whether
  * each time loop runs in chunks of batch rows (chunk_fwd, chunk_bwd); the
- * neurons whose membrane backward recomputes from checkpoints; each live
+ * neurons whose membrane backward recomputes from checkpoints; the Convs
+ * that compute the MaxPool after them in the same kernel; each live
  * node a schedule position; each value a storage class (once, per step,
  * record of T steps, or extern) and, for arena values, an offset in one
  * float arena whose size is g->arena_floats.
@@ -386,6 +387,45 @@ static void choose_recompute(struct ir_graph *g)
     }
 }
 
+/* A Conv whose output nothing but one MaxPool of tiling windows reads
+ * computes that pool in its own kernel (ir.h): its output, and in
+ * training the gradient of it that the pool's backward would write, are
+ * not kept. */
+static void choose_conv_pool(struct ir_graph *g)
+{
+    for (int i = 0; i < g->nnodes; i++) {
+        struct ir_node *n = g->nodes[i], *m = NULL, *bm = NULL, *bn = NULL;
+        struct ir_value *c = n->out[0];
+        if (n->dead || n->op != IR_OP_CONV || ir_root(c) != c)
+            continue;
+        int readers = 0;
+        for (int j = 0; j < g->nnodes; j++)
+            for (int k = 0; !g->nodes[j]->dead && k < g->nodes[j]->nin; k++)
+                if (g->nodes[j]->in[k] && ir_root(g->nodes[j]->in[k]) == c)
+                    m = g->nodes[j], readers++;
+        struct readers rd = find_readers(g, c);
+        if (readers != 1 || rd.output || rd.float_bwd || rd.bit_bwd || m->op != IR_OP_MAXPOOL ||
+            m->phase != n->phase || !ir_pool_tiles(m))
+            continue;
+        for (int j = 0; g->training && j < g->nbwd; j++) {
+            if (g->bwd[j]->fwd == m)
+                bm = g->bwd[j];
+            if (g->bwd[j]->fwd == n)
+                bn = g->bwd[j];
+        }
+        /* backward: the pool's gradient must flow to the conv's alone */
+        struct ir_value *dc = bm ? bm->out[0] : NULL;
+        if ((bm || bn) && (!bm || !bn || !dc || !m->argmax || !bm->in[0] || ir_root(dc) != ir_root(bn->in[0])))
+            continue;
+        n->pool = m;
+        n->pool_dy = bm ? bm->in[0] : NULL;
+        m->fused = true;
+        c->no_float = true;
+        if (dc)
+            ir_root(dc)->no_float = true;
+    }
+}
+
 static void choose_forms(struct ir_graph *g)
 {
     if (g->formed)
@@ -396,6 +436,7 @@ static void choose_forms(struct ir_graph *g)
     choose_bits(g);
     choose_chunks(g);
     choose_recompute(g);
+    choose_conv_pool(g);
 }
 
 /* ---------------------------------------------------------------- liveness */
@@ -508,6 +549,12 @@ static void touch_node(struct ir_node *n, const struct sched *s)
         touch_phase(n->aux[k], n, s);
     if (n->argmax) /* written with the pool's output */
         touch(n->argmax, p);
+    if (n->pool) { /* a Conv writes its pool's outputs */
+        touch(n->pool->out[0], p);
+        touch(n->pool->argmax, p);
+    }
+    if (n->fwd && n->fwd->pool) /* and its backward reads the pool's gradient and maxima */
+        touch(n->fwd->pool_dy, p);
     /* re-laid-out weights; inference copies its constant weights once and
      * keeps them */
     if (n->wcopy) {
@@ -541,6 +588,8 @@ static void touch_node(struct ir_node *n, const struct sched *s)
             touch(f->aux[k], p);
         if (f->argmax)
             touch(f->argmax, p);
+        if (f->pool)
+            touch(f->pool->argmax, p);
     }
 }
 

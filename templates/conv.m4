@@ -40,6 +40,10 @@ typedef float snn_v8 __attribute__((vector_size(32)));
  * vectors by value would depend on the target's vector ABI) */
 #define SNN_V8_LOAD(v, p) memcpy(&(v), (p), sizeof(snn_v8))
 #define SNN_V8_STORE(p, v) memcpy((p), &(v), sizeof(snn_v8))
+/* lanes of t where mask m (a vector compare: all ones or zeros) is set,
+ * else of f */
+typedef int snn_v8i __attribute__((vector_size(32)));
+#define SNN_V8_SELECT(m, t, f) ((snn_v8)(((snn_v8i)(t) & (m)) | ((snn_v8i)(f) & ~(m))))
 /* a += v * t: one fused multiply-add where the target has it (rounded
  * once, so a little closer to the exact sum; the order is the same) */
 #if (defined(__AVX__) || defined(__AVX512F__)) && (defined(__x86_64__) || defined(__i386__))
@@ -222,9 +226,18 @@ $8                        SNN_CV($1, STORE)($6 + ($10) + SNN_CV($1, w) * u, t);
 $8                    }
 m4_popdef(<<<PAIR>>>)>>>)m4_dnl
 m4_dnl
-m4_dnl SNN_CONV_FORWARD(fn, N, C, H, W, M, KH, KW, SH, SW, PT, PL, PB, PR, bias, NB)
+m4_dnl SNN_CONV_POOLED(PKH): 1 when a Conv kernel computes a MaxPool of
+m4_dnl PKH x PKW windows (PKH > 0), 0 when not (0 or no argument).
+m4_define(<<<SNN_CONV_POOLED>>>, <<<m4_ifelse(<<<$1>>>, <<<>>>, 0, <<<$1>>>, <<<0>>>, 0, 1)>>>)m4_dnl
+m4_dnl
+m4_dnl SNN_CONV_FORWARD(fn, N, C, H, W, M, KH, KW, SH, SW, PT, PL, PB, PR, bias, NB[, PKH, PKW, argmax])
 m4_dnl   y[n][m] = sum_c x[n][c] * w[m][c] (+ b[m]); bias 0 or 1; fn_weights(w, b)
-m4_dnl   lays the weights out first, once per pass. The nonzero
+m4_dnl   lays the weights out first, once per pass. With PKH x PKW (windows
+m4_dnl   that tile the output), y is instead the MaxPool of that, taken from
+m4_dnl   the kernel's scratch (the conv output is never stored): per channel
+m4_dnl   the first maximum in window order, or NaN when the window holds one,
+m4_dnl   as the MaxPool kernel below; with argmax, fn(x, y, am) also writes
+m4_dnl   where it is (its offset in the conv output's plane). The nonzero
 m4_dnl   inputs are listed once per input row, by column, then by channel
 m4_dnl   (a column's entries start at colstart[column]). The inputs one
 m4_dnl   kernel row of an output sees are then one contiguous run of its
@@ -257,11 +270,17 @@ static void $1_weights(const float *restrict w, const float *restrict b)
     }
 }
 
-static void $1(const float *restrict x, float *restrict y)
+m4_pushdef(<<<POOLED>>>, SNN_CONV_POOLED($17))m4_dnl
+m4_pushdef(<<<ARGMAX>>>, m4_ifelse(POOLED, 1, m4_ifelse(<<<$19>>>, <<<1>>>, 1, 0), 0))m4_dnl
+static void $1(const float *restrict x, float *restrict y<<<>>>SNN_IF(ARGMAX, <<<, float *restrict am>>>))
 {
     SNN_CONV_DIMS($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
     enum { NB = $16, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
     enum { G = N < SNN_CONV_GROUPS ? N : SNN_CONV_GROUPS };
+SNN_IF(POOLED, <<<m4_dnl
+    enum { PKH = $17, PKW = $18, PH = OH / PKH, PW = OW / PKW };
+    static float pool_g[G][2][PH * PW * MP] __attribute__((aligned(64)));  /* maxima, where; [ph][pw][m] */
+>>>)m4_dnl
     const float *restrict wt = $1_wt, *restrict bp = $1_bp;
     static int colstart_g[G][H * (W + 1)];        /* per row and column: first entry */
     static const float *in_row_g[G][H * W * C];   /* per nonzero input: wt + c, column iw + PL */
@@ -274,7 +293,7 @@ static void $1(const float *restrict x, float *restrict y)
             const float **restrict in_row = in_row_g[g];
             float *restrict in_val = in_val_g[g];
             const float *restrict xn = x + (size_t)n * (C * H * W);
-            float *restrict yn = y + (size_t)n * (M * OH * OW);
+            float *restrict yn = y + (size_t)n * (M * SNN_IF(POOLED, <<<PH * PW>>>, <<<OH * OW>>>));
             for (int ih = 0; ih < H; ih++) {
                 int k = ih * (W * C);
                 for (int iw = 0; iw < W; iw++) {
@@ -310,9 +329,43 @@ SNN_CONV_BLOCK($16, <<<ev>>>, <<<er[q]>>>, <<<e1 - e0>>>, <<<shift>>>, <<<ao>>>,
                         }
                     }
                 }
+SNN_IF(POOLED, <<<m4_dnl
+            /* the pool, 8 channels of a window at a time; yn holds PH x PW
+             * per channel */
+            float *restrict best = pool_g[g][0], *restrict at = pool_g[g][1];
+            for (int q = 0; q < PH * PW; q++) {
+                const int o0 = q / PW * PKH * OW + q % PW * PKW;
+                for (int u = 0; u < MP / 8; u++) {
+                    snn_v8 b, a = (snn_v8){0} + (float)o0, z = (snn_v8){0} - 1.0f;
+                    SNN_V8_LOAD(b, acc + o0 * MP + 8 * u);
+                    for (int kh = 0; kh < PKH; kh++)
+                        for (int kw = 0; kw < PKW; kw++) {
+                            const int o = o0 + kh * OW + kw;
+                            const snn_v8 here = (snn_v8){0} + (float)o;
+                            snn_v8 v;
+                            SNN_V8_LOAD(v, acc + o * MP + 8 * u);
+                            const snn_v8i gt = v > b;
+                            a = SNN_V8_SELECT(gt, here, a);
+                            b = SNN_V8_SELECT(gt, v, b);
+                            z = SNN_V8_SELECT(v != v, here, z);
+                        }
+                    const snn_v8i nan_in = z >= 0.0f;
+                    b = SNN_V8_SELECT(nan_in, (snn_v8){0} + NAN, b);
+                    a = SNN_V8_SELECT(nan_in, z, a);
+                    SNN_V8_STORE(best + q * MP + 8 * u, b);
+                    SNN_V8_STORE(at + q * MP + 8 * u, a);
+                }
+            }
+            snn_conv_transpose(best, MP, yn, PH * PW, PH * PW, M);
+SNN_IF(ARGMAX, <<<m4_dnl
+            snn_conv_transpose(at, MP, am + (size_t)n * (M * PH * PW), PH * PW, PH * PW, M);
+>>>)m4_dnl
+>>>, <<<m4_dnl
             snn_conv_transpose(acc, MP, yn, OH * OW, OH * OW, M);
+>>>)m4_dnl
         }
 }
+m4_popdef(<<<POOLED>>>)m4_popdef(<<<ARGMAX>>>)m4_dnl
 >>>)m4_dnl
 m4_dnl
 m4_dnl SNN_CONV_NBW(NB): the vectors of dw's channel blocks: half of NB when
@@ -320,9 +373,12 @@ m4_dnl even, so that the block's part of dy fits the L1 cache.
 m4_define(<<<SNN_CONV_NBW>>>, <<<m4_ifelse(m4_eval(($1) % 2), 0, <<<m4_eval(($1) / 2)>>>, <<<$1>>>)>>>)m4_dnl
 m4_dnl
 m4_dnl SNN_CONV_BACKWARD(fn, N, C, H, W, M, KH, KW, SH, SW, PT, PL, PB, PR,
-m4_dnl                   want_dx, want_dw, want_db, NB, NBX)
+m4_dnl                   want_dx, want_dw, want_db, NB, NBX[, PKH, PKW])
 m4_dnl   Accumulates dx += conv_transpose(dy, w) (want_dx 1; 2 stores it: dx
-m4_dnl   was not cleared), dw += dy (x) x, db += sum dy. The batch groups run
+m4_dnl   was not cleared), dw += dy (x) x, db += sum dy. With PKH x PKW (the
+m4_dnl   forward computed the MaxPool), fn(x, dp, am, dx, dw, db) takes the
+m4_dnl   gradient of the pool's output and its maxima instead of dy, and puts
+m4_dnl   each window's gradient at its maximum itself. The batch groups run
 m4_dnl   in parallel; each sums its own dw and db, added in group order.
 m4_dnl   dw: for each pair of taps of a kernel row, the nonzero inputs of each
 m4_dnl   channel are listed row by row, only in the columns where an output
@@ -359,16 +415,24 @@ static void $1_weights(const float *restrict w)
 }
 
 >>>)m4_dnl
-static void $1(const float *restrict x, const float *restrict dy, float *restrict dx, float *restrict dw,
-    float *restrict db)
+m4_pushdef(<<<POOLED>>>, SNN_CONV_POOLED($20))m4_dnl
+m4_pushdef(<<<DYD>>>, m4_eval(<<<$15 || $16 || >>>POOLED))m4_dnl
+static void $1(const float *restrict x, const float *restrict dy<<<>>>SNN_IF(POOLED, <<<, const float *restrict am>>>),
+    float *restrict dx, float *restrict dw, float *restrict db)
 {
     SNN_CONV_DIMS($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+
     enum { NB = $18, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
     enum { NBW = SNN_CONV_NBW($18), MBW = 8 * NBW, NT = (KW + 1) / 2 };  /* dw's blocks, pairs of taps */
     enum { NBX = $19, RB = 8 * NBX, RW = (KW * C + RB - 1) / RB * RB };
     enum { R = HP + KH - 1, S = WP + KW - 1 };
     enum { G = N < SNN_CONV_GROUPS ? N : SNN_CONV_GROUPS };
     (void)x; (void)dx; (void)dw; (void)db;
+SNN_IF(POOLED, <<<m4_dnl
+    enum { PKH = $20, PKW = $21, PH = OH / PKH, PW = OW / PKW };
+    /* the pool's gradient and maxima, channel-last, padded with zeros */
+    static float dpl_g[G][PH * PW * MP] __attribute__((aligned(64))), aml_g[G][PH * PW * MP] __attribute__((aligned(64)));
+>>>)m4_dnl
 SNN_IF($15, <<<m4_dnl
     const float *restrict wt2 = $1_wt2;
     static float dxp_g[G][HP * WP * C + RW] __attribute__((aligned(64)));  /* padded [h][w][c] */
@@ -381,7 +445,7 @@ SNN_IF($15, <<<m4_dnl
     /* dy channel-last, dy[n][m][oh][ow] at row oh*SH + KH-1, column
      * ow*SW + KW-1 (for dw a tap is then a fixed offset, and outputs out of
      * range read the zeros that are never written) */
-    static float dyd_g[G][SNN_IF(m4_eval(<<<$15 || $16>>>), <<<R * S * MP>>>, 1)] __attribute__((aligned(64)));
+    static float dyd_g[G][SNN_IF(DYD, <<<R * S * MP>>>, 1)] __attribute__((aligned(64)));
     (void)dyd_g;
 SNN_IF($16, <<<m4_dnl
     static float dwt_g[G][C * KK * MP] __attribute__((aligned(64)));  /* [c][kh][kw][m] */
@@ -401,12 +465,42 @@ SNN_IF($17, <<<m4_dnl
     SNN_PAR_FOR
     for (int g = 0; g < G; g++)
         for (int n = g * N / G; n < (g + 1) * N / G; n++) {
-            const float *restrict dyn = dy + (size_t)n * (M * OH * OW);
             float *restrict dyd = dyd_g[g];
-            (void)dyn; (void)dyd;
-SNN_IF(m4_eval(<<<$15 || $16>>>), <<<m4_dnl
+            (void)dyd;
+SNN_IF(POOLED, <<<m4_dnl
+            /* dy where the outputs are: each window's gradient at its
+             * maximum and 0 at the rest of it (0 + g, as the pool's backward
+             * adds it to a cleared dy); the windows tile the outputs, so
+             * every one is written. The gradient and the maxima go
+             * channel-last first, 8 channels of a window at a time. */
+            float *restrict dpl = dpl_g[g], *restrict aml = aml_g[g];
+            snn_conv_transpose(dy + (size_t)n * (M * PH * PW), PH * PW, dpl, MP, M, PH * PW);
+            snn_conv_transpose(am + (size_t)n * (M * PH * PW), PH * PW, aml, MP, M, PH * PW);
+            for (int q = 0; q < PH * PW; q++) {
+                const int o0 = q / PW * PKH * OW + q % PW * PKW;
+                for (int kh = 0; kh < PKH; kh++)
+                    for (int kw = 0; kw < PKW; kw++) {
+                        const int o = o0 + kh * OW + kw;
+                        const snn_v8 here = (snn_v8){0} + (float)o, zero = {0};
+                        float *restrict d = dyd + ((o / OW * SH + KH - 1) * S + o % OW * SW + KW - 1) * MP;
+                        for (int u = 0; u < MP / 8; u++) {
+                            snn_v8 gv, av;
+                            SNN_V8_LOAD(gv, dpl + q * MP + 8 * u);
+                            SNN_V8_LOAD(av, aml + q * MP + 8 * u);
+                            const snn_v8 put = SNN_V8_SELECT(av == here, zero + gv, zero);
+                            SNN_V8_STORE(d + 8 * u, put);
+                        }
+                    }
+            }
+>>>, <<<m4_dnl
+            const float *restrict dyn = dy + (size_t)n * (M * OH * OW);
+            (void)dyn;
+SNN_IF(DYD, <<<m4_dnl
             for (int oh = 0; oh < OH; oh++)
                 snn_conv_transpose(dyn + oh * OW, OH * OW, dyd + ((oh * SH + KH - 1) * S + KW - 1) * MP, SW * MP, M, OW);
+>>>)m4_dnl
+>>>)m4_dnl
+SNN_IF(DYD, <<<m4_dnl
 SNN_IF($17, <<<m4_dnl
             {   /* db: each channel's sum over the positions in order, all
                  * channels at once from the channel-last copy */
@@ -542,6 +636,7 @@ SNN_IF($17, <<<m4_dnl
     }
 >>>)m4_dnl
 }
+m4_popdef(<<<POOLED>>>)m4_popdef(<<<DYD>>>)m4_dnl
 >>>)m4_dnl
 m4_dnl
 m4_dnl SNN_POOL_ONCE(): the pools' C helper, written once.

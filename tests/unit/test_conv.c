@@ -9,7 +9,8 @@
  * gradients (each backward runs twice, so scratch must not leak between
  * calls) must match direct double-precision loops; MaxPool's ties (the
  * inputs are small integers) must go to the first maximum in row-major
- * order, as PyTorch's.
+ * order, as PyTorch's. A Conv that computes its MaxPool must give what
+ * the Conv and the MaxPool kernels give, forward and backward.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -41,6 +42,8 @@ static const char checker[] =
     "typedef void (*pfn)(const float *, float *);\n"
     "typedef void (*pafn)(const float *, float *, float *);\n"
     "typedef void (*pbfn)(const float *, const float *, float *);\n"
+    "typedef void (*fpfn)(const float *, float *, float *);\n"
+    "typedef void (*bpfn)(const float *, const float *, const float *, float *, float *, float *);\n"
     "static float rnd(void) { return rand() / (float)RAND_MAX * 2 - 1; }\n"
     "static int close_(const float *a, const float *b, size_t n, const char *what, int id)\n"
     "{\n"
@@ -98,6 +101,39 @@ static const char checker[] =
     "    free(x); free(w); free(bb); free(y); free(yr); free(dy); free(dx); free(dxr); free(dw); free(dwr); free(db); free(dbr);\n"
     "    return bad;\n"
     "}\n"
+    "/* A Conv that computes its MaxPool against the Conv, then the MaxPool:\n"
+    " * small integer weights make ties, which must go to the same maxima. */\n"
+    "static int check_fused(int id, int N, int C, int H, int W, int M, int OH, int OW, int PKH, int PKW, int bias,\n"
+    "                       int sparse, int wdx, int wdw, int wdb, fwfn fw, ffn f, pafn mf, pbfn mb, bwfn bw, bfn b,\n"
+    "                       fwfn pfw, fpfn pf, bwfn pbw, bpfn pb)\n"
+    "{\n"
+    "    int PH = OH / PKH, PW = OW / PKW, bad = 0;\n"
+    "    size_t nx = (size_t)N * C * H * W, ny = (size_t)N * M * OH * OW, np = (size_t)N * M * PH * PW;\n"
+    "    size_t nw = (size_t)M * C * (H + 8) * (W + 8);\n"
+    "    float *x = calloc(nx, 4), *w = calloc(nw, 4), *bb = calloc(M, 4), *y = calloc(ny, 4), *dy = calloc(ny, 4);\n"
+    "    float *p = calloc(np, 4), *am = calloc(np, 4), *p2 = calloc(np, 4), *am2 = calloc(np, 4), *dp = calloc(np, 4);\n"
+    "    float *dx = calloc(nx, 4), *dx2 = calloc(nx, 4), *dw = calloc(nw, 4), *dw2 = calloc(nw, 4);\n"
+    "    float *db = calloc(M, 4), *db2 = calloc(M, 4);\n"
+    "    for (size_t i = 0; i < nx; i++) x[i] = sparse ? (rand() % 5 == 0 ? (float)(rand() % 3 + 1) : 0.0f) : (float)(rand() % 3);\n"
+    "    for (size_t i = 0; i < nw; i++) w[i] = (float)(rand() % 3 - 1);\n"
+    "    for (int i = 0; i < M; i++) bb[i] = (float)(rand() % 3 - 1);\n"
+    "    for (size_t i = 0; i < np; i++) dp[i] = rnd();\n"
+    "    fw(w, bias ? bb : NULL); f(x, y); mf(y, p, am);\n"
+    "    pfw(w, bias ? bb : NULL); pf(x, p2, am2);\n"
+    "    bad |= close_(p2, p, np, \"conv+pool y\", id) | close_(am2, am, np, \"conv+pool argmax\", id);\n"
+    "    for (int k = 0; k < 2; k++) { /* twice: scratch must not leak between calls */\n"
+    "        mb(am, dp, dy);\n"
+    "        if (wdx) bw(w), pbw(w);\n"
+    "        b(wdw ? x : NULL, dy, wdx ? dx : NULL, wdw ? dw : NULL, wdb ? db : NULL);\n"
+    "        pb(wdw ? x : NULL, dp, am, wdx ? dx2 : NULL, wdw ? dw2 : NULL, wdb ? db2 : NULL);\n"
+    "    }\n"
+    "    if (wdx) bad |= close_(dx2, dx, nx, \"conv+pool dx\", id);\n"
+    "    if (wdw) bad |= close_(dw2, dw, nw, \"conv+pool dw\", id);\n"
+    "    if (wdb) bad |= close_(db2, db, M, \"conv+pool db\", id);\n"
+    "    free(x); free(w); free(bb); free(y); free(dy); free(p); free(am); free(p2); free(am2); free(dp);\n"
+    "    free(dx); free(dx2); free(dw); free(dw2); free(db); free(db2);\n"
+    "    return bad;\n"
+    "}\n"
     "static int check_pool(int id, int N, int C, int H, int W, int KH, int KW, int SH, int SW, int PT, int PL, int PB,\n"
     "                      int PR, int inc, pafn mf, pfn mi, pbfn mb, pfn af, pfn ab, int store)\n"
     "{\n"
@@ -139,6 +175,16 @@ static const char checker[] =
     "}\n"
     "\n";
 
+/* The conv output of geometry g, and a MaxPool window that tiles it
+ * (2, else 3, else 1 along each side). */
+static void fused_pool(const int *g, int *oh, int *ow, int *pkh, int *pkw)
+{
+    *oh = (g[2] + g[9] + g[11] - g[5]) / g[7] + 1;
+    *ow = (g[3] + g[10] + g[12] - g[6]) / g[8] + 1;
+    *pkh = *oh % 2 == 0 ? 2 : *oh % 3 == 0 ? 3 : 1;
+    *pkw = *ow % 2 == 0 ? 2 : *ow % 3 == 0 ? 3 : 1;
+}
+
 START_TEST(conv_kernels_match_naive_loops)
 {
     char dir[] = "/tmp/snnc-conv-XXXXXX", path[4096], cmd[8192];
@@ -178,6 +224,15 @@ START_TEST(conv_kernels_match_naive_loops)
                    "SNN_MAXPOOL_BACKWARD(mb%d, %s, 0)m4_dnl\n", i, pool, i, pool, i, pool);
         fprintf(f, "SNN_AVGPOOL_FORWARD(af%d, %s, %d)m4_dnl\nSNN_AVGPOOL_BACKWARD(ab%d, %s, %d, 0)m4_dnl\n", i,
                 pool, g[13], i, pool, g[13]);
+        /* the Conv with its MaxPool in one kernel, and that MaxPool alone */
+        int oh, ow, pkh, pkw;
+        fused_pool(g, &oh, &ow, &pkh, &pkw);
+        fprintf(f, "SNN_CONV_FORWARD(pf%d, %s, %d, %d, %d, %d, 1)m4_dnl\n", i, geo, g[13], nbm, pkh, pkw);
+        fprintf(f, "SNN_CONV_BACKWARD(pb%d, %s, %d, %d, %d, %d, %d, %d, %d)m4_dnl\n", i, geo, g[15], g[16], g[17], nbm,
+                nbx, pkh, pkw);
+        fprintf(f, "SNN_MAXPOOL_FORWARD(uf%d, %d, %d, %d, %d, %d, %d, %d, %d, 0, 0, 0, 0, 1)m4_dnl\n"
+                   "SNN_MAXPOOL_BACKWARD(ub%d, %d, %d, %d, %d, %d, %d, %d, %d, 0, 0, 0, 0, 1)m4_dnl\n",
+                i, g[0], g[4], oh, ow, pkh, pkw, pkh, pkw, i, g[0], g[4], oh, ow, pkh, pkw, pkh, pkw);
     }
     fprintf(f, "SNN_MAXPOOL_FORWARD(mft, 2, 3, 8, 6, 2, 3, 2, 3, 0, 0, 0, 0, 1)m4_dnl\n"
                "SNN_MAXPOOL_FORWARD(mit, 2, 3, 8, 6, 2, 3, 2, 3, 0, 0, 0, 0, 0)m4_dnl\n"
@@ -196,7 +251,14 @@ START_TEST(conv_kernels_match_naive_loops)
             fprintf(f, ", f%d_weights, f%d, b%d_weights, b%d, s%d_weights, s%d", i, i, i, i, i, i);
         else
             fprintf(f, ", f%d_weights, f%d, NULL, b%d, NULL, s%d", i, i, i, i);
-        fprintf(f, ");\n    bad += check_pool(%d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, "
+        fprintf(f, ");\n");
+        int oh, ow, pkh, pkw;
+        fused_pool(g, &oh, &ow, &pkh, &pkw);
+        fprintf(f, "    bad += check_fused(%d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, f%d_weights, f%d, "
+                   "uf%d, ub%d, %s%d%s, b%d, pf%d_weights, pf%d, %s%d%s, pb%d);\n", i, g[0], g[1], g[2], g[3], g[4], oh, ow,
+                pkh, pkw, g[13], g[14], g[15], g[16], g[17], i, i, i, i, g[15] ? "b" : "NULL /* ", i,
+                g[15] ? "_weights" : " */", i, i, i, g[15] ? "pb" : "NULL /* ", i, g[15] ? "_weights" : " */", i);
+        fprintf(f, "    bad += check_pool(%d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, "
                    "mf%d, mi%d, mb%d, af%d, ab%d, 0);\n", i, g[0], g[1], g[2] + 2, g[3] + 2, g[5], g[6], g[7],
                 g[8], pt, pl, pb, pr, g[13], i, i, i, i, i);
     }

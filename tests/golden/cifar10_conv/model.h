@@ -11,7 +11,7 @@
 
 #define MODEL_T 10 /* time steps */
 #define MODEL_BATCH 128
-#define MODEL_ARENA_BYTES 160413760 /* planned activations, records and gradients */
+#define MODEL_ARENA_BYTES 154122304 /* planned activations, records and gradients */
 #define MODEL_NUM_INPUTS 2
 #define MODEL_NUM_OUTPUTS 2
 #define MODEL_NUM_PARAMS 6

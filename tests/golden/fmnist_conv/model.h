@@ -11,7 +11,7 @@
 
 #define MODEL_T 25 /* time steps */
 #define MODEL_BATCH 128
-#define MODEL_ARENA_BYTES 78762048 /* planned activations, records and gradients */
+#define MODEL_ARENA_BYTES 77189184 /* planned activations, records and gradients */
 #define MODEL_NUM_INPUTS 2
 #define MODEL_NUM_OUTPUTS 3
 #define MODEL_NUM_PARAMS 6

@@ -11,7 +11,7 @@
 
 #define MODEL_T 4 /* time steps */
 #define MODEL_BATCH 128
-#define MODEL_ARENA_BYTES 21055552 /* planned activations, records and gradients */
+#define MODEL_ARENA_BYTES 19482688 /* planned activations, records and gradients */
 #define MODEL_NUM_INPUTS 2
 #define MODEL_NUM_OUTPUTS 2
 #define MODEL_NUM_PARAMS 6
