@@ -100,20 +100,31 @@ static inline __attribute__((unused)) int snn_conv_nonzeros(const float *restric
 }
 /* dst[j * dstride + i] = src[i * sstride + j] for i < rows, j < cols: the
  * copies between a conv's channel-major tensors and its channel-last
- * scratch. Where AVX has the shuffles, 8 x 8 blocks go through registers;
- * a strided scalar copy takes a cache line per element. */
+ * scratch. Where AVX has the shuffles, 8 x 8 blocks go through registers,
+ * and with AVX-512VL's masked loads and stores so do the partial blocks at
+ * the edges (12 channels: half the block); a strided scalar copy takes a
+ * cache line per element. */
 static inline __attribute__((unused)) void snn_conv_transpose(const float *restrict src, const int sstride,
     float *restrict dst, const int dstride, const int rows, const int cols)
 {
 #if defined(__AVX__)
+#if defined(__AVX512VL__)
+    const int rows8 = rows, cols8 = cols; /* every block, the partial ones masked */
+#define SNN_TR_LOAD(k) ((k) < nr ? _mm256_maskz_loadu_ps(cm, s + (k) * sstride) : _mm256_setzero_ps())
+#define SNN_TR_STORE(k, v) do { if ((k) < nc) _mm256_mask_storeu_ps(d + (k) * dstride, rm, (v)); } while (0)
+#else
     const int rows8 = rows / 8 * 8, cols8 = cols / 8 * 8;
+#define SNN_TR_LOAD(k) _mm256_loadu_ps(s + (k) * sstride)
+#define SNN_TR_STORE(k, v) _mm256_storeu_ps(d + (k) * dstride, (v))
+#endif
     for (int i0 = 0; i0 < rows8; i0 += 8)
         for (int j0 = 0; j0 < cols8; j0 += 8) {
+            const int nr = rows - i0 < 8 ? rows - i0 : 8, nc = cols - j0 < 8 ? cols - j0 : 8;
+            const unsigned char rm = (unsigned char)((1u << nr) - 1u), cm = (unsigned char)((1u << nc) - 1u);
+            (void)nr; (void)nc; (void)rm; (void)cm;
             const float *restrict s = src + (size_t)i0 * sstride + j0;
-            const __m256 r0 = _mm256_loadu_ps(s), r1 = _mm256_loadu_ps(s + sstride),
-                         r2 = _mm256_loadu_ps(s + 2 * sstride), r3 = _mm256_loadu_ps(s + 3 * sstride),
-                         r4 = _mm256_loadu_ps(s + 4 * sstride), r5 = _mm256_loadu_ps(s + 5 * sstride),
-                         r6 = _mm256_loadu_ps(s + 6 * sstride), r7 = _mm256_loadu_ps(s + 7 * sstride);
+            const __m256 r0 = SNN_TR_LOAD(0), r1 = SNN_TR_LOAD(1), r2 = SNN_TR_LOAD(2), r3 = SNN_TR_LOAD(3),
+                         r4 = SNN_TR_LOAD(4), r5 = SNN_TR_LOAD(5), r6 = SNN_TR_LOAD(6), r7 = SNN_TR_LOAD(7);
             const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1),
                          t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3),
                          t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
@@ -123,15 +134,17 @@ static inline __attribute__((unused)) void snn_conv_transpose(const float *restr
                          u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xee),
                          u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xee);
             float *restrict d = dst + (size_t)j0 * dstride + i0;
-            _mm256_storeu_ps(d, _mm256_permute2f128_ps(u0, u4, 0x20));
-            _mm256_storeu_ps(d + dstride, _mm256_permute2f128_ps(u1, u5, 0x20));
-            _mm256_storeu_ps(d + 2 * dstride, _mm256_permute2f128_ps(u2, u6, 0x20));
-            _mm256_storeu_ps(d + 3 * dstride, _mm256_permute2f128_ps(u3, u7, 0x20));
-            _mm256_storeu_ps(d + 4 * dstride, _mm256_permute2f128_ps(u0, u4, 0x31));
-            _mm256_storeu_ps(d + 5 * dstride, _mm256_permute2f128_ps(u1, u5, 0x31));
-            _mm256_storeu_ps(d + 6 * dstride, _mm256_permute2f128_ps(u2, u6, 0x31));
-            _mm256_storeu_ps(d + 7 * dstride, _mm256_permute2f128_ps(u3, u7, 0x31));
+            SNN_TR_STORE(0, _mm256_permute2f128_ps(u0, u4, 0x20));
+            SNN_TR_STORE(1, _mm256_permute2f128_ps(u1, u5, 0x20));
+            SNN_TR_STORE(2, _mm256_permute2f128_ps(u2, u6, 0x20));
+            SNN_TR_STORE(3, _mm256_permute2f128_ps(u3, u7, 0x20));
+            SNN_TR_STORE(4, _mm256_permute2f128_ps(u0, u4, 0x31));
+            SNN_TR_STORE(5, _mm256_permute2f128_ps(u1, u5, 0x31));
+            SNN_TR_STORE(6, _mm256_permute2f128_ps(u2, u6, 0x31));
+            SNN_TR_STORE(7, _mm256_permute2f128_ps(u3, u7, 0x31));
         }
+#undef SNN_TR_LOAD
+#undef SNN_TR_STORE
 #else
     const int rows8 = 0, cols8 = 0;
 #endif
@@ -166,6 +179,10 @@ $4                    $2 = v;
 $4                    $3 += v != 0.0f;
 >>>)m4_dnl
 m4_dnl
+m4_dnl SNN_CONV_WIDE_C(C, then[, else]): then where C channels fill a vector
+m4_dnl compress well (8 or more), else `else`.
+m4_define(<<<SNN_CONV_WIDE_C>>>, <<<SNN_IF(m4_eval(<<<$1 >= 8>>>), <<<$2>>>, <<<$3>>>)>>>)m4_dnl
+m4_dnl
 m4_dnl SNN_CV(NB, what): for a block of NB (a number) vectors of 8 floats, the C
 m4_dnl name of what: its vector type, how many of them (n), floats per
 m4_dnl vector (w), and their LOAD, STORE and MADD; dense.m4's snn_vf (4, 8
@@ -181,9 +198,9 @@ m4_dnl them when it is done (mode add), or continued from them and stored
 m4_dnl (mode continue: the same additions, in the same order, as one longer
 m4_dnl sum). With rstep and dstep (mode add), a second sum over the same
 m4_dnl list, of the rows at row + rstep, goes to dst + dstep: twice the
-m4_dnl independent additions in flight for one walk of the list. Rows are
-m4_dnl pointers, not offsets into a static array, so that each load is one
-m4_dnl base register plus a constant displacement. It declares a[] (and b[]):
+m4_dnl independent additions in flight for one walk of the list. The row of
+m4_dnl an entry is computed once (base + its offset + shift), so that each
+m4_dnl load is one register plus a constant displacement. It declares a[] (and b[]):
 m4_dnl call it as the whole body of a block.
 m4_define(<<<SNN_CONV_BLOCK>>>, <<<m4_pushdef(<<<PAIR>>>, m4_ifelse(<<<$9>>>, <<<>>>, 0, 1))m4_dnl
 $8                    SNN_CV($1, type) a[SNN_CV($1, n)]SNN_IF(PAIR, <<<, b[SNN_CV($1, n)]>>>);
@@ -283,25 +300,39 @@ SNN_IF(POOLED, <<<m4_dnl
 >>>)m4_dnl
     const float *restrict wt = $1_wt, *restrict bp = $1_bp;
     static int colstart_g[G][H * (W + 1)];        /* per row and column: first entry */
-    static const float *in_row_g[G][H * W * C];   /* per nonzero input: wt + c, column iw + PL */
-    static float in_val_g[G][H * W * C];          /* and its value */
+    /* per nonzero input: the offset in wt of its channel's rows at column
+     * iw + PL, and its value (+ 16: snn_conv_nonzeros writes whole vectors) */
+    static int in_off_g[G][H * W * C + 16];
+    static float in_val_g[G][H * W * C + 16];
+SNN_CONV_WIDE_C($3, <<<m4_dnl
+    static float xt_g[G][H * W * C] __attribute__((aligned(64)));  /* x channel-last, [ih][iw][c] */
+>>>)m4_dnl
     static float acc_g[G][OH * OW * MP] __attribute__((aligned(64)));  /* [oh][ow][m] */
     SNN_PAR_FOR
     for (int g = 0; g < G; g++)
         for (int n = g * N / G; n < (g + 1) * N / G; n++) {
-            int *restrict colstart = colstart_g[g];
-            const float **restrict in_row = in_row_g[g];
+            int *restrict colstart = colstart_g[g], *restrict in_off = in_off_g[g];
             float *restrict in_val = in_val_g[g];
             const float *restrict xn = x + (size_t)n * (C * H * W);
             float *restrict yn = y + (size_t)n * (M * SNN_IF(POOLED, <<<PH * PW>>>, <<<OH * OW>>>));
+SNN_CONV_WIDE_C($3, <<<m4_dnl
+            /* a column's channels are contiguous channel-last: one vector
+             * compress each */
+            float *restrict xt = xt_g[g];
+            snn_conv_transpose(xn, H * W, xt, C, C, H * W);
+>>>)m4_dnl
             for (int ih = 0; ih < H; ih++) {
                 int k = ih * (W * C);
                 for (int iw = 0; iw < W; iw++) {
                     colstart[ih * (W + 1) + iw] = k;
+SNN_CONV_WIDE_C($3, <<<m4_dnl
+                    k += snn_conv_nonzeros(xt + (ih * W + iw) * C, C, KK * MP, (iw + PL) * MP, in_val + k, in_off + k);
+>>>, <<<m4_dnl
                     for (int c = 0; c < C; c++) {
                         const float v = xn[(c * H + ih) * W + iw];
-SNN_CONV_LIST(<<<in_row[k] = wt + (c * KK + iw + PL) * MP;>>>, <<<in_val[k]>>>, <<<k>>>, <<<    >>>)m4_dnl
+SNN_CONV_LIST(<<<in_off[k] = (c * KK + iw + PL) * MP;>>>, <<<in_val[k]>>>, <<<k>>>, <<<    >>>)m4_dnl
                     }
+>>>)m4_dnl
                 }
                 colstart[ih * (W + 1) + W] = k;
             }
@@ -321,11 +352,11 @@ SNN_CONV_LIST(<<<in_row[k] = wt + (c * KK + iw + PL) * MP;>>>, <<<in_val[k]>>>, 
                         /* entry (c, iw) is tap kw = iw + PL - ow*SW: row c*KK + kh*KW + kw */
                         const int e0 = colstart[ih * (W + 1) + c0], e1 = colstart[ih * (W + 1) + c1];
                         const float *restrict ev = in_val + e0;
-                        const float *const *restrict er = in_row + e0;
+                        const int *restrict eo = in_off + e0;
                         for (int jb = 0; jb < MP; jb += MB) {
                             float *restrict ao = acc + (oh * OW + ow) * MP + jb;
                             const int shift = (kh * KW - ow * SW) * MP + jb;
-SNN_CONV_BLOCK($16, <<<ev>>>, <<<er[q]>>>, <<<e1 - e0>>>, <<<shift>>>, <<<ao>>>, continue, <<<        >>>)m4_dnl
+SNN_CONV_BLOCK($16, <<<ev>>>, <<<wt + eo[q]>>>, <<<e1 - e0>>>, <<<shift>>>, <<<ao>>>, continue, <<<        >>>)m4_dnl
                         }
                     }
                 }

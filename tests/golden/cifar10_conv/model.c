@@ -675,20 +675,31 @@ static inline __attribute__((unused)) int snn_conv_nonzeros(const float *restric
 }
 /* dst[j * dstride + i] = src[i * sstride + j] for i < rows, j < cols: the
  * copies between a conv's channel-major tensors and its channel-last
- * scratch. Where AVX has the shuffles, 8 x 8 blocks go through registers;
- * a strided scalar copy takes a cache line per element. */
+ * scratch. Where AVX has the shuffles, 8 x 8 blocks go through registers,
+ * and with AVX-512VL's masked loads and stores so do the partial blocks at
+ * the edges (12 channels: half the block); a strided scalar copy takes a
+ * cache line per element. */
 static inline __attribute__((unused)) void snn_conv_transpose(const float *restrict src, const int sstride,
     float *restrict dst, const int dstride, const int rows, const int cols)
 {
 #if defined(__AVX__)
+#if defined(__AVX512VL__)
+    const int rows8 = rows, cols8 = cols; /* every block, the partial ones masked */
+#define SNN_TR_LOAD(k) ((k) < nr ? _mm256_maskz_loadu_ps(cm, s + (k) * sstride) : _mm256_setzero_ps())
+#define SNN_TR_STORE(k, v) do { if ((k) < nc) _mm256_mask_storeu_ps(d + (k) * dstride, rm, (v)); } while (0)
+#else
     const int rows8 = rows / 8 * 8, cols8 = cols / 8 * 8;
+#define SNN_TR_LOAD(k) _mm256_loadu_ps(s + (k) * sstride)
+#define SNN_TR_STORE(k, v) _mm256_storeu_ps(d + (k) * dstride, (v))
+#endif
     for (int i0 = 0; i0 < rows8; i0 += 8)
         for (int j0 = 0; j0 < cols8; j0 += 8) {
+            const int nr = rows - i0 < 8 ? rows - i0 : 8, nc = cols - j0 < 8 ? cols - j0 : 8;
+            const unsigned char rm = (unsigned char)((1u << nr) - 1u), cm = (unsigned char)((1u << nc) - 1u);
+            (void)nr; (void)nc; (void)rm; (void)cm;
             const float *restrict s = src + (size_t)i0 * sstride + j0;
-            const __m256 r0 = _mm256_loadu_ps(s), r1 = _mm256_loadu_ps(s + sstride),
-                         r2 = _mm256_loadu_ps(s + 2 * sstride), r3 = _mm256_loadu_ps(s + 3 * sstride),
-                         r4 = _mm256_loadu_ps(s + 4 * sstride), r5 = _mm256_loadu_ps(s + 5 * sstride),
-                         r6 = _mm256_loadu_ps(s + 6 * sstride), r7 = _mm256_loadu_ps(s + 7 * sstride);
+            const __m256 r0 = SNN_TR_LOAD(0), r1 = SNN_TR_LOAD(1), r2 = SNN_TR_LOAD(2), r3 = SNN_TR_LOAD(3),
+                         r4 = SNN_TR_LOAD(4), r5 = SNN_TR_LOAD(5), r6 = SNN_TR_LOAD(6), r7 = SNN_TR_LOAD(7);
             const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1),
                          t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3),
                          t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
@@ -698,15 +709,17 @@ static inline __attribute__((unused)) void snn_conv_transpose(const float *restr
                          u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xee),
                          u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xee);
             float *restrict d = dst + (size_t)j0 * dstride + i0;
-            _mm256_storeu_ps(d, _mm256_permute2f128_ps(u0, u4, 0x20));
-            _mm256_storeu_ps(d + dstride, _mm256_permute2f128_ps(u1, u5, 0x20));
-            _mm256_storeu_ps(d + 2 * dstride, _mm256_permute2f128_ps(u2, u6, 0x20));
-            _mm256_storeu_ps(d + 3 * dstride, _mm256_permute2f128_ps(u3, u7, 0x20));
-            _mm256_storeu_ps(d + 4 * dstride, _mm256_permute2f128_ps(u0, u4, 0x31));
-            _mm256_storeu_ps(d + 5 * dstride, _mm256_permute2f128_ps(u1, u5, 0x31));
-            _mm256_storeu_ps(d + 6 * dstride, _mm256_permute2f128_ps(u2, u6, 0x31));
-            _mm256_storeu_ps(d + 7 * dstride, _mm256_permute2f128_ps(u3, u7, 0x31));
+            SNN_TR_STORE(0, _mm256_permute2f128_ps(u0, u4, 0x20));
+            SNN_TR_STORE(1, _mm256_permute2f128_ps(u1, u5, 0x20));
+            SNN_TR_STORE(2, _mm256_permute2f128_ps(u2, u6, 0x20));
+            SNN_TR_STORE(3, _mm256_permute2f128_ps(u3, u7, 0x20));
+            SNN_TR_STORE(4, _mm256_permute2f128_ps(u0, u4, 0x31));
+            SNN_TR_STORE(5, _mm256_permute2f128_ps(u1, u5, 0x31));
+            SNN_TR_STORE(6, _mm256_permute2f128_ps(u2, u6, 0x31));
+            SNN_TR_STORE(7, _mm256_permute2f128_ps(u3, u7, 0x31));
         }
+#undef SNN_TR_LOAD
+#undef SNN_TR_STORE
 #else
     const int rows8 = 0, cols8 = 0;
 #endif
@@ -749,14 +762,15 @@ static void k0_conv1_forward(const float *restrict x, float *restrict y, float *
     static float pool_g[G][2][PH * PW * MP] __attribute__((aligned(64)));  /* maxima, where; [ph][pw][m] */
     const float *restrict wt = k0_conv1_forward_wt, *restrict bp = k0_conv1_forward_bp;
     static int colstart_g[G][H * (W + 1)];        /* per row and column: first entry */
-    static const float *in_row_g[G][H * W * C];   /* per nonzero input: wt + c, column iw + PL */
-    static float in_val_g[G][H * W * C];          /* and its value */
+    /* per nonzero input: the offset in wt of its channel's rows at column
+     * iw + PL, and its value (+ 16: snn_conv_nonzeros writes whole vectors) */
+    static int in_off_g[G][H * W * C + 16];
+    static float in_val_g[G][H * W * C + 16];
     static float acc_g[G][OH * OW * MP] __attribute__((aligned(64)));  /* [oh][ow][m] */
     SNN_PAR_FOR
     for (int g = 0; g < G; g++)
         for (int n = g * N / G; n < (g + 1) * N / G; n++) {
-            int *restrict colstart = colstart_g[g];
-            const float **restrict in_row = in_row_g[g];
+            int *restrict colstart = colstart_g[g], *restrict in_off = in_off_g[g];
             float *restrict in_val = in_val_g[g];
             const float *restrict xn = x + (size_t)n * (C * H * W);
             float *restrict yn = y + (size_t)n * (M * PH * PW);
@@ -766,7 +780,7 @@ static void k0_conv1_forward(const float *restrict x, float *restrict y, float *
                     colstart[ih * (W + 1) + iw] = k;
                     for (int c = 0; c < C; c++) {
                         const float v = xn[(c * H + ih) * W + iw];
-                        in_row[k] = wt + (c * KK + iw + PL) * MP;
+                        in_off[k] = (c * KK + iw + PL) * MP;
                         in_val[k] = v;
                         k += v != 0.0f;
                     }
@@ -789,7 +803,7 @@ static void k0_conv1_forward(const float *restrict x, float *restrict y, float *
                         /* entry (c, iw) is tap kw = iw + PL - ow*SW: row c*KK + kh*KW + kw */
                         const int e0 = colstart[ih * (W + 1) + c0], e1 = colstart[ih * (W + 1) + c1];
                         const float *restrict ev = in_val + e0;
-                        const float *const *restrict er = in_row + e0;
+                        const int *restrict eo = in_off + e0;
                         for (int jb = 0; jb < MP; jb += MB) {
                             float *restrict ao = acc + (oh * OW + ow) * MP + jb;
                             const int shift = (kh * KW - ow * SW) * MP + jb;
@@ -799,7 +813,7 @@ static void k0_conv1_forward(const float *restrict x, float *restrict y, float *
                                 SNN_VF_LOAD(a[u], ao + SNN_VW * u);
                             for (int q = 0; q < e1 - e0; q++) {
                                 const float v = ev[q];
-                                const float *restrict r = (er[q]) + (shift);
+                                const float *restrict r = (wt + eo[q]) + (shift);
                                 SNN_CONV_UNROLL
                                 for (int u = 0; u < (4 * 8 / SNN_VW); u++) {
                                     snn_vf t;
@@ -919,27 +933,28 @@ static void k3_conv2_forward(const float *restrict x, float *restrict y, float *
     static float pool_g[G][2][PH * PW * MP] __attribute__((aligned(64)));  /* maxima, where; [ph][pw][m] */
     const float *restrict wt = k3_conv2_forward_wt, *restrict bp = k3_conv2_forward_bp;
     static int colstart_g[G][H * (W + 1)];        /* per row and column: first entry */
-    static const float *in_row_g[G][H * W * C];   /* per nonzero input: wt + c, column iw + PL */
-    static float in_val_g[G][H * W * C];          /* and its value */
+    /* per nonzero input: the offset in wt of its channel's rows at column
+     * iw + PL, and its value (+ 16: snn_conv_nonzeros writes whole vectors) */
+    static int in_off_g[G][H * W * C + 16];
+    static float in_val_g[G][H * W * C + 16];
+    static float xt_g[G][H * W * C] __attribute__((aligned(64)));  /* x channel-last, [ih][iw][c] */
     static float acc_g[G][OH * OW * MP] __attribute__((aligned(64)));  /* [oh][ow][m] */
     SNN_PAR_FOR
     for (int g = 0; g < G; g++)
         for (int n = g * N / G; n < (g + 1) * N / G; n++) {
-            int *restrict colstart = colstart_g[g];
-            const float **restrict in_row = in_row_g[g];
+            int *restrict colstart = colstart_g[g], *restrict in_off = in_off_g[g];
             float *restrict in_val = in_val_g[g];
             const float *restrict xn = x + (size_t)n * (C * H * W);
             float *restrict yn = y + (size_t)n * (M * PH * PW);
+            /* a column's channels are contiguous channel-last: one vector
+             * compress each */
+            float *restrict xt = xt_g[g];
+            snn_conv_transpose(xn, H * W, xt, C, C, H * W);
             for (int ih = 0; ih < H; ih++) {
                 int k = ih * (W * C);
                 for (int iw = 0; iw < W; iw++) {
                     colstart[ih * (W + 1) + iw] = k;
-                    for (int c = 0; c < C; c++) {
-                        const float v = xn[(c * H + ih) * W + iw];
-                        in_row[k] = wt + (c * KK + iw + PL) * MP;
-                        in_val[k] = v;
-                        k += v != 0.0f;
-                    }
+                    k += snn_conv_nonzeros(xt + (ih * W + iw) * C, C, KK * MP, (iw + PL) * MP, in_val + k, in_off + k);
                 }
                 colstart[ih * (W + 1) + W] = k;
             }
@@ -959,7 +974,7 @@ static void k3_conv2_forward(const float *restrict x, float *restrict y, float *
                         /* entry (c, iw) is tap kw = iw + PL - ow*SW: row c*KK + kh*KW + kw */
                         const int e0 = colstart[ih * (W + 1) + c0], e1 = colstart[ih * (W + 1) + c1];
                         const float *restrict ev = in_val + e0;
-                        const float *const *restrict er = in_row + e0;
+                        const int *restrict eo = in_off + e0;
                         for (int jb = 0; jb < MP; jb += MB) {
                             float *restrict ao = acc + (oh * OW + ow) * MP + jb;
                             const int shift = (kh * KW - ow * SW) * MP + jb;
@@ -969,7 +984,7 @@ static void k3_conv2_forward(const float *restrict x, float *restrict y, float *
                                 SNN_VF_LOAD(a[u], ao + SNN_VW * u);
                             for (int q = 0; q < e1 - e0; q++) {
                                 const float v = ev[q];
-                                const float *restrict r = (er[q]) + (shift);
+                                const float *restrict r = (wt + eo[q]) + (shift);
                                 SNN_CONV_UNROLL
                                 for (int u = 0; u < (8 * 8 / SNN_VW); u++) {
                                     snn_vf t;
