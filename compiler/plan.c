@@ -553,8 +553,6 @@ static void touch_node(struct ir_node *n, const struct sched *s)
         touch(n->pool->out[0], p);
         touch(n->pool->argmax, p);
     }
-    if (n->fwd && n->fwd->pool) /* and its backward reads the pool's gradient and maxima */
-        touch(n->fwd->pool_dy, p);
     /* re-laid-out weights; inference copies its constant weights once and
      * keeps them */
     if (n->wcopy) {
@@ -588,8 +586,10 @@ static void touch_node(struct ir_node *n, const struct sched *s)
             touch(f->aux[k], p);
         if (f->argmax)
             touch(f->argmax, p);
-        if (f->pool)
+        if (f->pool) { /* and its backward reads the pool's gradient and maxima */
+            touch(f->pool_dy, p);
             touch(f->pool->argmax, p);
+        }
     }
 }
 

@@ -447,12 +447,11 @@ static void $1_weights(const float *restrict w)
 
 >>>)m4_dnl
 m4_pushdef(<<<POOLED>>>, SNN_CONV_POOLED($20))m4_dnl
-m4_pushdef(<<<DYD>>>, m4_eval(<<<$15 || $16 || >>>POOLED))m4_dnl
+m4_pushdef(<<<DYD>>>, m4_eval(<<<$15 || $16 || $17 || >>>POOLED))m4_dnl
 static void $1(const float *restrict x, const float *restrict dy<<<>>>SNN_IF(POOLED, <<<, const float *restrict am>>>),
     float *restrict dx, float *restrict dw, float *restrict db)
 {
     SNN_CONV_DIMS($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-
     enum { NB = $18, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
     enum { NBW = SNN_CONV_NBW($18), MBW = 8 * NBW, NT = (KW + 1) / 2 };  /* dw's blocks, pairs of taps */
     enum { NBX = $19, RB = 8 * NBX, RW = (KW * C + RB - 1) / RB * RB };
@@ -531,7 +530,6 @@ SNN_IF(DYD, <<<m4_dnl
                 snn_conv_transpose(dyn + oh * OW, OH * OW, dyd + ((oh * SH + KH - 1) * S + KW - 1) * MP, SW * MP, M, OW);
 >>>)m4_dnl
 >>>)m4_dnl
-SNN_IF(DYD, <<<m4_dnl
 SNN_IF($17, <<<m4_dnl
             {   /* db: each channel's sum over the positions in order, all
                  * channels at once from the channel-last copy */
@@ -550,14 +548,6 @@ SNN_IF($17, <<<m4_dnl
                     db_g[g][m] += s[m / 8][m % 8];
             }
 >>>)m4_dnl
->>>, <<<SNN_IF($17, <<<m4_dnl
-            for (int m = 0; m < M; m++) {
-                float s = 0.0f;
-                for (int p = 0; p < OH * OW; p++)
-                    s += dyn[m * (OH * OW) + p];
-                db_g[g][m] += s;
-            }
->>>)>>>)m4_dnl
 SNN_IF($16, <<<m4_dnl
             const float *restrict xn = x + (size_t)n * (C * H * W);
             int *restrict bw_rowstart = bw_rowstart_g[g], *restrict bw_off = bw_off_g[g];

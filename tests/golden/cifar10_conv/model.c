@@ -1444,7 +1444,6 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict dy,
         PT = 1, PL = 1, HP = H + 1 + 1, WP = W + 1 + 1,
         OH = (HP - KH) / SH + 1, OW = (WP - KW) / SW + 1, KK = KH * KW
     };
-
     enum { NB = 8, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
     enum { NBW = 4, MBW = 8 * NBW, NT = (KW + 1) / 2 };  /* dw's blocks, pairs of taps */
     enum { NBX = 6, RB = 8 * NBX, RW = (KW * C + RB - 1) / RB * RB };
@@ -1730,7 +1729,6 @@ static void k0_conv1_backward(const float *restrict x, const float *restrict dy,
         PT = 1, PL = 1, HP = H + 1 + 1, WP = W + 1 + 1,
         OH = (HP - KH) / SH + 1, OW = (WP - KW) / SW + 1, KK = KH * KW
     };
-
     enum { NB = 4, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
     enum { NBW = 2, MBW = 8 * NBW, NT = (KW + 1) / 2 };  /* dw's blocks, pairs of taps */
     enum { NBX = 2, RB = 8 * NBX, RW = (KW * C + RB - 1) / RB * RB };

@@ -1365,7 +1365,6 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict dy,
         PT = 0, PL = 0, HP = H + 0 + 0, WP = W + 0 + 0,
         OH = (HP - KH) / SH + 1, OW = (WP - KW) / SW + 1, KK = KH * KW
     };
-
     enum { NB = 8, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
     enum { NBW = 4, MBW = 8 * NBW, NT = (KW + 1) / 2 };  /* dw's blocks, pairs of taps */
     enum { NBX = 8, RB = 8 * NBX, RW = (KW * C + RB - 1) / RB * RB };
@@ -1638,7 +1637,6 @@ static void k0_conv1_backward(const float *restrict x, const float *restrict dy,
         PT = 0, PL = 0, HP = H + 0 + 0, WP = W + 0 + 0,
         OH = (HP - KH) / SH + 1, OW = (WP - KW) / SW + 1, KK = KH * KW
     };
-
     enum { NB = 2, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
     enum { NBW = 1, MBW = 8 * NBW, NT = (KW + 1) / 2 };  /* dw's blocks, pairs of taps */
     enum { NBX = 1, RB = 8 * NBX, RW = (KW * C + RB - 1) / RB * RB };
