@@ -92,8 +92,9 @@ static bool fwd_conv(struct emitter *e, struct ir_node *n)
     struct ir_value *bias = conv_bias(n);
     struct ir_node *m = n->pool;
     const char *k = emit_kname(e, n, "forward");
-    emit_printf(e->sec[SEC_DEFS], "SNN_CONV_FORWARD(%s, %s, %d, %d, %s, %d)m4_dnl\n", k, geometry(e, n),
-                bias != NULL, block_vectors(n->in[1]->dims[0]), pool_window(e, n), m && m->argmax);
+    emit_printf(e->sec[SEC_DEFS], "SNN_CONV_FORWARD(%s, %s, %d, %d, %s, %d, %d)m4_dnl\n", k, geometry(e, n),
+                bias != NULL, block_vectors(n->in[1]->dims[0]), pool_window(e, n), m && m->argmax,
+                n->in[0]->binary);
     FILE *f = body(e, n);
     layout_call(e, n, false, f, k, arena_printf(e->g->arena, "%s, %s", P(e, n->in[1]), bias ? P(e, bias) : "NULL"));
     if (m) {
@@ -113,9 +114,9 @@ static bool bwd_conv(struct emitter *e, struct ir_node *b, bool overwrite)
     bool dx = b->out[0] != NULL, dw = b->out[1] != NULL, db = b->nout > 2 && b->out[2] != NULL;
     const char *k = emit_kname(e, b, "backward");
     struct ir_value *w = n->in[1];
-    emit_printf(e->sec[SEC_DEFS], "SNN_CONV_BACKWARD(%s, %s, %d, %d, %d, %d, %d, %s)m4_dnl\n", k, geometry(e, n),
-                dx ? (overwrite ? 2 : 1) : 0, dw, db, block_vectors(w->dims[0]),
-                block_vectors(w->dims[1] * w->dims[3]), pool_window(e, n));
+    emit_printf(e->sec[SEC_DEFS], "SNN_CONV_BACKWARD(%s, %s, %d, %d, %d, %d, %d, %s, %d)m4_dnl\n", k,
+                geometry(e, n), dx ? (overwrite ? 2 : 1) : 0, dw, db, block_vectors(w->dims[0]),
+                block_vectors(w->dims[1] * w->dims[3]), pool_window(e, n), n->in[0]->binary);
     FILE *f = bbody(e, b);
     if (dx)
         layout_call(e, b, true, f, k, P(e, n->in[1]));

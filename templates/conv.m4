@@ -68,8 +68,9 @@ typedef int snn_v8i __attribute__((vector_size(32)));
 #ifndef SNN_PAR_FOR /* the emitted programs define it (threads on or off) */
 #define SNN_PAR_FOR
 #endif
-/* The nonzeros of v[0..len) in order: values into val[], base + index *
- * stride into off[]; returns their number. Each array needs 16 slots of
+/* The nonzeros of v[0..len) in order: values into val[] (unless val is
+ * NULL: a list of 0/1 spikes needs none), base + index * stride into
+ * off[]; returns their number. Each array needs 16 slots of
  * slack (AVX-512 stores whole vectors: a compress per 16 values, with no
  * branch to mispredict; the scalar loop has no branch either). NaN counts
  * as nonzero, as v != 0 says. */
@@ -85,13 +86,15 @@ static inline __attribute__((unused)) int snn_conv_nonzeros(const float *restric
         const __mmask16 k = _mm512_mask_cmp_ps_mask(in, x, _mm512_setzero_ps(), _CMP_NEQ_UQ);
         const __m512i at = _mm512_add_epi32(_mm512_set1_epi32(base),
             _mm512_mullo_epi32(_mm512_add_epi32(lane, _mm512_set1_epi32(i)), _mm512_set1_epi32(stride)));
-        _mm512_storeu_ps(val + n, _mm512_maskz_compress_ps(k, x));
+        if (val)
+            _mm512_storeu_ps(val + n, _mm512_maskz_compress_ps(k, x));
         _mm512_storeu_si512((void *)(off + n), _mm512_maskz_compress_epi32(k, at));
         n += __builtin_popcount((unsigned)k);
     }
 #else
     for (int i = 0; i < len; i++) {
-        val[n] = v[i];
+        if (val)
+            val[n] = v[i];
         off[n] = base + i * stride;
         n += v[i] != 0.0f;
     }
@@ -200,8 +203,11 @@ m4_dnl sum). With rstep and dstep (mode add), a second sum over the same
 m4_dnl list, of the rows at row + rstep, goes to dst + dstep: twice the
 m4_dnl independent additions in flight for one walk of the list. The row of
 m4_dnl an entry is computed once (base + its offset + shift), so that each
-m4_dnl load is one register plus a constant displacement. It declares a[] (and b[]):
-m4_dnl call it as the whole body of a block.
+m4_dnl load is one register plus a constant displacement. An empty vals
+m4_dnl says every value is 1 (a list of 0/1 spikes): the rows are added,
+m4_dnl which is what multiplying them by 1 gives, without loading a value
+m4_dnl per entry. It declares a[] (and b[]): call it as the whole body of a
+m4_dnl block.
 m4_define(<<<SNN_CONV_BLOCK>>>, <<<m4_pushdef(<<<PAIR>>>, m4_ifelse(<<<$9>>>, <<<>>>, 0, 1))m4_dnl
 $8                    SNN_CV($1, type) a[SNN_CV($1, n)]SNN_IF(PAIR, <<<, b[SNN_CV($1, n)]>>>);
 $8                    SNN_CONV_UNROLL
@@ -212,16 +218,18 @@ $8                        SNN_CV($1, LOAD)(a[u], $6 + SNN_CV($1, w) * u);
 $8                        a[u] = SNN_IF(PAIR, <<<b[u] = >>>)(SNN_CV($1, type)){0};
 >>>)m4_dnl
 $8                    for (int q = 0; q < $4; q++) {
+m4_ifelse(<<<$2>>>, <<<>>>, <<<>>>, <<<m4_dnl
 $8                        const float v = $2[q];
+>>>)m4_dnl
 $8                        const float *restrict r = ($3) + ($5);
 $8                        SNN_CONV_UNROLL
 $8                        for (int u = 0; u < SNN_CV($1, n); u++) {
 $8                            SNN_CV($1, type) t;
 $8                            SNN_CV($1, LOAD)(t, r + SNN_CV($1, w) * u);
-$8                            SNN_CV($1, MADD)(a[u], v, t);
+$8                            m4_ifelse(<<<$2>>>, <<<>>>, <<<a[u] += t;>>>, <<<SNN_CV($1, MADD)(a[u], v, t);>>>)
 SNN_IF(PAIR, <<<m4_dnl
 $8                            SNN_CV($1, LOAD)(t, r + ($9) + SNN_CV($1, w) * u);
-$8                            SNN_CV($1, MADD)(b[u], v, t);
+$8                            m4_ifelse(<<<$2>>>, <<<>>>, <<<b[u] += t;>>>, <<<SNN_CV($1, MADD)(b[u], v, t);>>>)
 >>>)m4_dnl
 $8                        }
 $8                    }
@@ -247,7 +255,7 @@ m4_dnl SNN_CONV_POOLED(PKH): 1 when a Conv kernel computes a MaxPool of
 m4_dnl PKH x PKW windows (PKH > 0), 0 when not (0 or no argument).
 m4_define(<<<SNN_CONV_POOLED>>>, <<<m4_ifelse(<<<$1>>>, <<<>>>, 0, <<<$1>>>, <<<0>>>, 0, 1)>>>)m4_dnl
 m4_dnl
-m4_dnl SNN_CONV_FORWARD(fn, N, C, H, W, M, KH, KW, SH, SW, PT, PL, PB, PR, bias, NB[, PKH, PKW, argmax])
+m4_dnl SNN_CONV_FORWARD(fn, N, C, H, W, M, KH, KW, SH, SW, PT, PL, PB, PR, bias, NB[, PKH, PKW, argmax, binary])
 m4_dnl   y[n][m] = sum_c x[n][c] * w[m][c] (+ b[m]); bias 0 or 1; fn_weights(w, b)
 m4_dnl   lays the weights out first, once per pass. With PKH x PKW (windows
 m4_dnl   that tile the output), y is instead the MaxPool of that, taken from
@@ -265,7 +273,9 @@ m4_dnl   row through a channel-last scratch (exact, so the order of the
 m4_dnl   additions is the same as in one pass), which keeps one kernel row's
 m4_dnl   weights in the L1 cache: read from L2, a 64-channel row costs about
 m4_dnl   twice its multiply-adds. The scratch is transposed into y. Work:
-m4_dnl   (nonzero inputs) x taps x output channels.
+m4_dnl   (nonzero inputs) x taps x output channels. binary 1: x holds 0/1
+m4_dnl   spikes only, so the weight rows are added without a value per
+m4_dnl   entry (one load in six fewer).
 m4_define(<<<SNN_CONV_FORWARD>>>, <<<SNN_CONV_ONCE()
 /* The weights as [c][kh][kw][m], m padded with 0, and the bias padded:
  * laid out by the _weights function once per pass, read by the kernel at
@@ -289,6 +299,7 @@ static void $1_weights(const float *restrict w, const float *restrict b)
 
 m4_pushdef(<<<POOLED>>>, SNN_CONV_POOLED($17))m4_dnl
 m4_pushdef(<<<ARGMAX>>>, m4_ifelse(POOLED, 1, m4_ifelse(<<<$19>>>, <<<1>>>, 1, 0), 0))m4_dnl
+m4_pushdef(<<<BIN>>>, m4_ifelse(<<<$20>>>, <<<1>>>, 1, 0))m4_dnl
 static void $1(const float *restrict x, float *restrict y<<<>>>SNN_IF(ARGMAX, <<<, float *restrict am>>>))
 {
     SNN_CONV_DIMS($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
@@ -313,6 +324,9 @@ SNN_CONV_WIDE_C($3, <<<m4_dnl
         for (int n = g * N / G; n < (g + 1) * N / G; n++) {
             int *restrict colstart = colstart_g[g], *restrict in_off = in_off_g[g];
             float *restrict in_val = in_val_g[g];
+SNN_IF(BIN, <<<m4_dnl
+            (void)in_val; /* 0/1 spikes: no values to list */
+>>>)m4_dnl
             const float *restrict xn = x + (size_t)n * (C * H * W);
             float *restrict yn = y + (size_t)n * (M * SNN_IF(POOLED, <<<PH * PW>>>, <<<OH * OW>>>));
 SNN_CONV_WIDE_C($3, <<<m4_dnl
@@ -326,7 +340,8 @@ SNN_CONV_WIDE_C($3, <<<m4_dnl
                 for (int iw = 0; iw < W; iw++) {
                     colstart[ih * (W + 1) + iw] = k;
 SNN_CONV_WIDE_C($3, <<<m4_dnl
-                    k += snn_conv_nonzeros(xt + (ih * W + iw) * C, C, KK * MP, (iw + PL) * MP, in_val + k, in_off + k);
+                    k += snn_conv_nonzeros(xt + (ih * W + iw) * C, C, KK * MP, (iw + PL) * MP,
+                        SNN_IF(BIN, <<<NULL>>>, <<<in_val + k>>>), in_off + k);
 >>>, <<<m4_dnl
                     for (int c = 0; c < C; c++) {
                         const float v = xn[(c * H + ih) * W + iw];
@@ -351,12 +366,14 @@ SNN_CONV_LIST(<<<in_off[k] = (c * KK + iw + PL) * MP;>>>, <<<in_val[k]>>>, <<<k>
                         const int c0 = w0 < 0 ? 0 : w0, c1 = w0 + KW > W ? W : w0 + KW;
                         /* entry (c, iw) is tap kw = iw + PL - ow*SW: row c*KK + kh*KW + kw */
                         const int e0 = colstart[ih * (W + 1) + c0], e1 = colstart[ih * (W + 1) + c1];
+SNN_IF(BIN, <<<>>>, <<<m4_dnl
                         const float *restrict ev = in_val + e0;
+>>>)m4_dnl
                         const int *restrict eo = in_off + e0;
                         for (int jb = 0; jb < MP; jb += MB) {
                             float *restrict ao = acc + (oh * OW + ow) * MP + jb;
                             const int shift = (kh * KW - ow * SW) * MP + jb;
-SNN_CONV_BLOCK($16, <<<ev>>>, <<<wt + eo[q]>>>, <<<e1 - e0>>>, <<<shift>>>, <<<ao>>>, continue, <<<        >>>)m4_dnl
+SNN_CONV_BLOCK($16, SNN_IF(BIN, <<<>>>, <<<ev>>>), <<<wt + eo[q]>>>, <<<e1 - e0>>>, <<<shift>>>, <<<ao>>>, continue, <<<        >>>)m4_dnl
                         }
                     }
                 }
@@ -396,7 +413,7 @@ SNN_IF(ARGMAX, <<<m4_dnl
 >>>)m4_dnl
         }
 }
-m4_popdef(<<<POOLED>>>)m4_popdef(<<<ARGMAX>>>)m4_dnl
+m4_popdef(<<<POOLED>>>)m4_popdef(<<<ARGMAX>>>)m4_popdef(<<<BIN>>>)m4_dnl
 >>>)m4_dnl
 m4_dnl
 m4_dnl SNN_CONV_NBW(NB): the vectors of dw's channel blocks: half of NB when
@@ -404,7 +421,7 @@ m4_dnl even, so that the block's part of dy fits the L1 cache.
 m4_define(<<<SNN_CONV_NBW>>>, <<<m4_ifelse(m4_eval(($1) % 2), 0, <<<m4_eval(($1) / 2)>>>, <<<$1>>>)>>>)m4_dnl
 m4_dnl
 m4_dnl SNN_CONV_BACKWARD(fn, N, C, H, W, M, KH, KW, SH, SW, PT, PL, PB, PR,
-m4_dnl                   want_dx, want_dw, want_db, NB, NBX[, PKH, PKW])
+m4_dnl                   want_dx, want_dw, want_db, NB, NBX[, PKH, PKW, binary])
 m4_dnl   Accumulates dx += conv_transpose(dy, w) (want_dx 1; 2 stores it: dx
 m4_dnl   was not cleared), dw += dy (x) x, db += sum dy. With PKH x PKW (the
 m4_dnl   forward computed the MaxPool), fn(x, dp, am, dx, dw, db) takes the
@@ -419,7 +436,9 @@ m4_dnl   rows of dy (channel-last, laid out so that a tap is a fixed offset
 m4_dnl   and out-of-range outputs read zeros) are summed, NBW vectors of
 m4_dnl   output channels and the pair's two taps at a time, block after block
 m4_dnl   of channels so that the block's part of dy stays in the L1 cache.
-m4_dnl   db sums every channel at once over the channel-last dy.
+m4_dnl   With binary 1 (x holds 0/1 spikes only), dw adds the rows of dy
+m4_dnl   without a value per entry. db sums every channel at once over the
+m4_dnl   channel-last dy.
 m4_dnl   dx: for each output position, its nonzero gradients (after a MaxPool
 m4_dnl   three in four are zero) weight rows of wt2[m][kh][kw][c]; each
 m4_dnl   kernel row is one contiguous run of KW*C values of a padded
@@ -448,6 +467,7 @@ static void $1_weights(const float *restrict w)
 >>>)m4_dnl
 m4_pushdef(<<<POOLED>>>, SNN_CONV_POOLED($20))m4_dnl
 m4_pushdef(<<<DYD>>>, m4_eval(<<<$15 || $16 || $17 || >>>POOLED))m4_dnl
+m4_pushdef(<<<BIN>>>, m4_ifelse(<<<$22>>>, <<<1>>>, 1, 0))m4_dnl
 static void $1(const float *restrict x, const float *restrict dy<<<>>>SNN_IF(POOLED, <<<, const float *restrict am>>>),
     float *restrict dx, float *restrict dw, float *restrict db)
 {
@@ -552,6 +572,9 @@ SNN_IF($16, <<<m4_dnl
             const float *restrict xn = x + (size_t)n * (C * H * W);
             int *restrict bw_rowstart = bw_rowstart_g[g], *restrict bw_off = bw_off_g[g];
             float *restrict bw_val = bw_val_g[g];
+SNN_IF(BIN, <<<m4_dnl
+            (void)bw_val; /* 0/1 spikes: no values to list */
+>>>)m4_dnl
             int cnt = 0;
             for (int t = 0; t < NT; t++) {
                 /* tap kw's outputs are in range for the input columns
@@ -565,7 +588,8 @@ SNN_IF($16, <<<m4_dnl
                         rs[ih] = cnt;
                         if (lo < hi)
                             cnt += snn_conv_nonzeros(xn + (c * H + ih) * W + lo, hi - lo, MP,
-                                ((ih + PT + KH - 1) * S + lo + PL + KW - 1) * MP, bw_val + cnt, bw_off + cnt);
+                                ((ih + PT + KH - 1) * S + lo + PL + KW - 1) * MP,
+                                SNN_IF(BIN, <<<NULL>>>, <<<bw_val + cnt>>>), bw_off + cnt);
                     }
                     rs[H] = cnt;
                 }
@@ -585,13 +609,15 @@ SNN_IF($16, <<<m4_dnl
                             if (e0 >= e1)
                                 continue;
                             const int *restrict bk_off = bw_off + e0;
+SNN_IF(BIN, <<<>>>, <<<m4_dnl
                             const float *restrict bk_val = bw_val + e0;
+>>>)m4_dnl
                             const int kw = 2 * t, shift = jb - (kh * S + kw) * MP;
                             float *restrict gk = dwt_g[g] + (c * KK + kh * KW + kw) * MP + jb;
                             if (kw + 1 < KW) {
-SNN_CONV_BLOCK(SNN_CONV_NBW($18), <<<bk_val>>>, <<<dyd + bk_off[q]>>>, <<<e1 - e0>>>, <<<shift>>>, <<<gk>>>, add, <<<            >>>, <<<-MP>>>, <<<MP>>>)m4_dnl
+SNN_CONV_BLOCK(SNN_CONV_NBW($18), SNN_IF(BIN, <<<>>>, <<<bk_val>>>), <<<dyd + bk_off[q]>>>, <<<e1 - e0>>>, <<<shift>>>, <<<gk>>>, add, <<<            >>>, <<<-MP>>>, <<<MP>>>)m4_dnl
                             } else {
-SNN_CONV_BLOCK(SNN_CONV_NBW($18), <<<bk_val>>>, <<<dyd + bk_off[q]>>>, <<<e1 - e0>>>, <<<shift>>>, <<<gk>>>, add, <<<            >>>)m4_dnl
+SNN_CONV_BLOCK(SNN_CONV_NBW($18), SNN_IF(BIN, <<<>>>, <<<bk_val>>>), <<<dyd + bk_off[q]>>>, <<<e1 - e0>>>, <<<shift>>>, <<<gk>>>, add, <<<            >>>)m4_dnl
                             }
                         }
                     }
@@ -657,7 +683,7 @@ SNN_IF($17, <<<m4_dnl
     }
 >>>)m4_dnl
 }
-m4_popdef(<<<POOLED>>>)m4_popdef(<<<DYD>>>)m4_dnl
+m4_popdef(<<<POOLED>>>)m4_popdef(<<<DYD>>>)m4_popdef(<<<BIN>>>)m4_dnl
 >>>)m4_dnl
 m4_dnl
 m4_dnl SNN_POOL_ONCE(): the pools' C helper, written once.

@@ -3,8 +3,10 @@
  *
  * Kernel instances for a fixed list of geometries (strides 1 to 3, pads on
  * one side or both, pads as large as the kernel for Conv, channel counts
- * that are not multiples of the vector width, spike maps with strengths
- * and dense inputs, every subset of wanted gradients) are expanded by m4,
+ * that are not multiples of the vector width, spike maps of 0/1 (built
+ * with the kernels' binary form, which adds weight rows without values),
+ * spike maps with strengths and dense inputs, every subset of wanted
+ * gradients) are expanded by m4,
  * compiled with the checker below and run: outputs and accumulated
  * gradients (each backward runs twice, so scratch must not leak between
  * calls) must match direct double-precision loops; MaxPool's ties (the
@@ -20,15 +22,16 @@
 
 #include "tests.h"
 
-/* N C H W M KH KW SH SW PT PL PB PR bias sparse want_dx want_dw want_db */
+/* N C H W M KH KW SH SW PT PL PB PR bias sparse want_dx want_dw want_db;
+ * sparse: 0 dense, 1 spikes with strengths 1-3, 2 spikes of 0/1 */
 static const int geometries[][18] = {
     {3, 1, 10, 10, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1},     /* conv_small's first layer */
-    {2, 12, 12, 12, 64, 5, 5, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 1},   /* tutorial 6's second conv */
+    {2, 12, 12, 12, 64, 5, 5, 1, 1, 0, 0, 0, 0, 1, 2, 1, 1, 1},   /* tutorial 6's second conv */
     {2, 2, 11, 9, 6, 3, 2, 2, 1, 1, 0, 0, 2, 0, 0, 0, 1, 0},      /* strides, one-sided pads */
     {1, 5, 7, 8, 13, 3, 3, 3, 2, 0, 2, 1, 0, 1, 1, 1, 0, 1},
     {2, 3, 5, 6, 9, 2, 4, 1, 3, 2, 4, 2, 4, 0, 1, 1, 1, 0},       /* pads as large as the kernel */
     {1, 14, 4, 4, 70, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, 1, 1, 1},     /* 1x1, M over one register block */
-    {2, 7, 9, 3, 1, 5, 3, 2, 2, 2, 1, 2, 1, 1, 1, 1, 1, 1},       /* one output channel */
+    {2, 7, 9, 3, 1, 5, 3, 2, 2, 2, 1, 2, 1, 1, 2, 1, 1, 1},       /* one output channel, 0/1 spikes */
     {1, 9, 6, 10, 24, 4, 5, 1, 2, 3, 0, 0, 4, 0, 0, 1, 1, 1},
     {3, 4, 8, 8, 17, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, 0, 1, 1},
     {1, 1, 12, 12, 12, 5, 5, 1, 1, 0, 0, 0, 0, 1, 0, 0, 1, 1},    /* tutorial 6's first conv */
@@ -62,7 +65,7 @@ static const char checker[] =
     "    float *x = calloc(nx, 4), *w = calloc(nw, 4), *bb = calloc(M, 4), *y = calloc(ny, 4), *yr = calloc(ny, 4);\n"
     "    float *dy = calloc(ny, 4), *dx = calloc(nx, 4), *dxr = calloc(nx, 4), *dw = calloc(nw, 4), *dwr = calloc(nw, 4);\n"
     "    float *db = calloc(M, 4), *dbr = calloc(M, 4);\n"
-    "    for (size_t i = 0; i < nx; i++) x[i] = sparse ? (rand() % 5 == 0 ? (float)(rand() % 3 + 1) : 0.0f) : (rand() % 3 ? rnd() : 0.0f);\n"
+    "    for (size_t i = 0; i < nx; i++) x[i] = sparse ? (rand() % 5 == 0 ? (float)(sparse == 2 ? 1 : rand() % 3 + 1) : 0.0f) : (rand() % 3 ? rnd() : 0.0f);\n"
     "    for (size_t i = 0; i < nw; i++) w[i] = rnd();\n"
     "    for (int i = 0; i < M; i++) bb[i] = rnd();\n"
     "    for (size_t i = 0; i < ny; i++) dy[i] = rand() % 3 ? rnd() : 0.0f;\n"
@@ -114,7 +117,7 @@ static const char checker[] =
     "    float *p = calloc(np, 4), *am = calloc(np, 4), *p2 = calloc(np, 4), *am2 = calloc(np, 4), *dp = calloc(np, 4);\n"
     "    float *dx = calloc(nx, 4), *dx2 = calloc(nx, 4), *dw = calloc(nw, 4), *dw2 = calloc(nw, 4);\n"
     "    float *db = calloc(M, 4), *db2 = calloc(M, 4);\n"
-    "    for (size_t i = 0; i < nx; i++) x[i] = sparse ? (rand() % 5 == 0 ? (float)(rand() % 3 + 1) : 0.0f) : (float)(rand() % 3);\n"
+    "    for (size_t i = 0; i < nx; i++) x[i] = sparse ? (rand() % 5 == 0 ? (float)(sparse == 2 ? 1 : rand() % 3 + 1) : 0.0f) : (float)(rand() % 3);\n"
     "    for (size_t i = 0; i < nw; i++) w[i] = (float)(rand() % 3 - 1);\n"
     "    for (int i = 0; i < M; i++) bb[i] = (float)(rand() % 3 - 1);\n"
     "    for (size_t i = 0; i < np; i++) dp[i] = rnd();\n"
@@ -216,8 +219,10 @@ START_TEST(conv_kernels_match_naive_loops)
         int pb = g[11] < g[5] ? g[11] : g[5] - 1, pr = g[12] < g[6] ? g[12] : g[6] - 1;
         snprintf(pool, sizeof pool, "%d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d", g[0], g[1], g[2] + 2,
                  g[3] + 2, g[5], g[6], g[7], g[8], pt, pl, pb, pr);
-        fprintf(f, "SNN_CONV_FORWARD(f%d, %s, %d, %d)m4_dnl\n", i, geo, g[13], nbm);
-        fprintf(f, "SNN_CONV_BACKWARD(b%d, %s, %d, %d, %d, %d, %d)m4_dnl\n", i, geo, g[15], g[16], g[17], nbm, nbx);
+        int bin = g[14] == 2; /* 0/1 spikes: the binary form */
+        fprintf(f, "SNN_CONV_FORWARD(f%d, %s, %d, %d, 0, 0, 0, %d)m4_dnl\n", i, geo, g[13], nbm, bin);
+        fprintf(f, "SNN_CONV_BACKWARD(b%d, %s, %d, %d, %d, %d, %d, 0, 0, %d)m4_dnl\n", i, geo, g[15], g[16], g[17], nbm,
+                nbx, bin);
         /* the form that stores dx instead of adding to it */
         fprintf(f, "SNN_CONV_BACKWARD(s%d, %s, %d, 0, 0, %d, %d)m4_dnl\n", i, geo, g[15] ? 2 : 0, nbm, nbx);
         fprintf(f, "SNN_MAXPOOL_FORWARD(mf%d, %s, 1)m4_dnl\nSNN_MAXPOOL_FORWARD(mi%d, %s, 0)m4_dnl\n"
@@ -227,9 +232,9 @@ START_TEST(conv_kernels_match_naive_loops)
         /* the Conv with its MaxPool in one kernel, and that MaxPool alone */
         int oh, ow, pkh, pkw;
         fused_pool(g, &oh, &ow, &pkh, &pkw);
-        fprintf(f, "SNN_CONV_FORWARD(pf%d, %s, %d, %d, %d, %d, 1)m4_dnl\n", i, geo, g[13], nbm, pkh, pkw);
-        fprintf(f, "SNN_CONV_BACKWARD(pb%d, %s, %d, %d, %d, %d, %d, %d, %d)m4_dnl\n", i, geo, g[15], g[16], g[17], nbm,
-                nbx, pkh, pkw);
+        fprintf(f, "SNN_CONV_FORWARD(pf%d, %s, %d, %d, %d, %d, 1, %d)m4_dnl\n", i, geo, g[13], nbm, pkh, pkw, bin);
+        fprintf(f, "SNN_CONV_BACKWARD(pb%d, %s, %d, %d, %d, %d, %d, %d, %d, %d)m4_dnl\n", i, geo, g[15], g[16], g[17],
+                nbm, nbx, pkh, pkw, bin);
         fprintf(f, "SNN_MAXPOOL_FORWARD(uf%d, %d, %d, %d, %d, %d, %d, %d, %d, 0, 0, 0, 0, 1)m4_dnl\n"
                    "SNN_MAXPOOL_BACKWARD(ub%d, %d, %d, %d, %d, %d, %d, %d, %d, 0, 0, 0, 0, 1)m4_dnl\n",
                 i, g[0], g[4], oh, ow, pkh, pkw, pkh, pkw, i, g[0], g[4], oh, ow, pkh, pkw, pkh, pkw);

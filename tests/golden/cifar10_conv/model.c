@@ -643,8 +643,9 @@ typedef int snn_v8i __attribute__((vector_size(32)));
 #ifndef SNN_PAR_FOR /* the emitted programs define it (threads on or off) */
 #define SNN_PAR_FOR
 #endif
-/* The nonzeros of v[0..len) in order: values into val[], base + index *
- * stride into off[]; returns their number. Each array needs 16 slots of
+/* The nonzeros of v[0..len) in order: values into val[] (unless val is
+ * NULL: a list of 0/1 spikes needs none), base + index * stride into
+ * off[]; returns their number. Each array needs 16 slots of
  * slack (AVX-512 stores whole vectors: a compress per 16 values, with no
  * branch to mispredict; the scalar loop has no branch either). NaN counts
  * as nonzero, as v != 0 says. */
@@ -660,13 +661,15 @@ static inline __attribute__((unused)) int snn_conv_nonzeros(const float *restric
         const __mmask16 k = _mm512_mask_cmp_ps_mask(in, x, _mm512_setzero_ps(), _CMP_NEQ_UQ);
         const __m512i at = _mm512_add_epi32(_mm512_set1_epi32(base),
             _mm512_mullo_epi32(_mm512_add_epi32(lane, _mm512_set1_epi32(i)), _mm512_set1_epi32(stride)));
-        _mm512_storeu_ps(val + n, _mm512_maskz_compress_ps(k, x));
+        if (val)
+            _mm512_storeu_ps(val + n, _mm512_maskz_compress_ps(k, x));
         _mm512_storeu_si512((void *)(off + n), _mm512_maskz_compress_epi32(k, at));
         n += __builtin_popcount((unsigned)k);
     }
 #else
     for (int i = 0; i < len; i++) {
-        val[n] = v[i];
+        if (val)
+            val[n] = v[i];
         off[n] = base + i * stride;
         n += v[i] != 0.0f;
     }
@@ -944,6 +947,7 @@ static void k3_conv2_forward(const float *restrict x, float *restrict y, float *
         for (int n = g * N / G; n < (g + 1) * N / G; n++) {
             int *restrict colstart = colstart_g[g], *restrict in_off = in_off_g[g];
             float *restrict in_val = in_val_g[g];
+            (void)in_val; /* 0/1 spikes: no values to list */
             const float *restrict xn = x + (size_t)n * (C * H * W);
             float *restrict yn = y + (size_t)n * (M * PH * PW);
             /* a column's channels are contiguous channel-last: one vector
@@ -954,7 +958,8 @@ static void k3_conv2_forward(const float *restrict x, float *restrict y, float *
                 int k = ih * (W * C);
                 for (int iw = 0; iw < W; iw++) {
                     colstart[ih * (W + 1) + iw] = k;
-                    k += snn_conv_nonzeros(xt + (ih * W + iw) * C, C, KK * MP, (iw + PL) * MP, in_val + k, in_off + k);
+                    k += snn_conv_nonzeros(xt + (ih * W + iw) * C, C, KK * MP, (iw + PL) * MP,
+                        NULL, in_off + k);
                 }
                 colstart[ih * (W + 1) + W] = k;
             }
@@ -973,7 +978,6 @@ static void k3_conv2_forward(const float *restrict x, float *restrict y, float *
                         const int c0 = w0 < 0 ? 0 : w0, c1 = w0 + KW > W ? W : w0 + KW;
                         /* entry (c, iw) is tap kw = iw + PL - ow*SW: row c*KK + kh*KW + kw */
                         const int e0 = colstart[ih * (W + 1) + c0], e1 = colstart[ih * (W + 1) + c1];
-                        const float *restrict ev = in_val + e0;
                         const int *restrict eo = in_off + e0;
                         for (int jb = 0; jb < MP; jb += MB) {
                             float *restrict ao = acc + (oh * OW + ow) * MP + jb;
@@ -983,13 +987,12 @@ static void k3_conv2_forward(const float *restrict x, float *restrict y, float *
                             for (int u = 0; u < (8 * 8 / SNN_VW); u++)
                                 SNN_VF_LOAD(a[u], ao + SNN_VW * u);
                             for (int q = 0; q < e1 - e0; q++) {
-                                const float v = ev[q];
                                 const float *restrict r = (wt + eo[q]) + (shift);
                                 SNN_CONV_UNROLL
                                 for (int u = 0; u < (8 * 8 / SNN_VW); u++) {
                                     snn_vf t;
                                     SNN_VF_LOAD(t, r + SNN_VW * u);
-                                    SNN_VF_MADD(a[u], v, t);
+                                    a[u] += t;
                                 }
                             }
                             SNN_CONV_UNROLL
@@ -1524,6 +1527,7 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict dy,
             const float *restrict xn = x + (size_t)n * (C * H * W);
             int *restrict bw_rowstart = bw_rowstart_g[g], *restrict bw_off = bw_off_g[g];
             float *restrict bw_val = bw_val_g[g];
+            (void)bw_val; /* 0/1 spikes: no values to list */
             int cnt = 0;
             for (int t = 0; t < NT; t++) {
                 /* tap kw's outputs are in range for the input columns
@@ -1537,7 +1541,8 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict dy,
                         rs[ih] = cnt;
                         if (lo < hi)
                             cnt += snn_conv_nonzeros(xn + (c * H + ih) * W + lo, hi - lo, MP,
-                                ((ih + PT + KH - 1) * S + lo + PL + KW - 1) * MP, bw_val + cnt, bw_off + cnt);
+                                ((ih + PT + KH - 1) * S + lo + PL + KW - 1) * MP,
+                                NULL, bw_off + cnt);
                     }
                     rs[H] = cnt;
                 }
@@ -1557,7 +1562,6 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict dy,
                             if (e0 >= e1)
                                 continue;
                             const int *restrict bk_off = bw_off + e0;
-                            const float *restrict bk_val = bw_val + e0;
                             const int kw = 2 * t, shift = jb - (kh * S + kw) * MP;
                             float *restrict gk = dwt_g[g] + (c * KK + kh * KW + kw) * MP + jb;
                             if (kw + 1 < KW) {
@@ -1566,15 +1570,14 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict dy,
                                 for (int u = 0; u < (4 * 8 / SNN_VW); u++)
                                     a[u] = b[u] = (snn_vf){0};
                                 for (int q = 0; q < e1 - e0; q++) {
-                                    const float v = bk_val[q];
                                     const float *restrict r = (dyd + bk_off[q]) + (shift);
                                     SNN_CONV_UNROLL
                                     for (int u = 0; u < (4 * 8 / SNN_VW); u++) {
                                         snn_vf t;
                                         SNN_VF_LOAD(t, r + SNN_VW * u);
-                                        SNN_VF_MADD(a[u], v, t);
+                                        a[u] += t;
                                         SNN_VF_LOAD(t, r + (-MP) + SNN_VW * u);
-                                        SNN_VF_MADD(b[u], v, t);
+                                        b[u] += t;
                                     }
                                 }
                                 SNN_CONV_UNROLL
@@ -1593,13 +1596,12 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict dy,
                                 for (int u = 0; u < (4 * 8 / SNN_VW); u++)
                                     a[u] = (snn_vf){0};
                                 for (int q = 0; q < e1 - e0; q++) {
-                                    const float v = bk_val[q];
                                     const float *restrict r = (dyd + bk_off[q]) + (shift);
                                     SNN_CONV_UNROLL
                                     for (int u = 0; u < (4 * 8 / SNN_VW); u++) {
                                         snn_vf t;
                                         SNN_VF_LOAD(t, r + SNN_VW * u);
-                                        SNN_VF_MADD(a[u], v, t);
+                                        a[u] += t;
                                     }
                                 }
                                 SNN_CONV_UNROLL
@@ -1815,7 +1817,8 @@ static void k0_conv1_backward(const float *restrict x, const float *restrict dy,
                         rs[ih] = cnt;
                         if (lo < hi)
                             cnt += snn_conv_nonzeros(xn + (c * H + ih) * W + lo, hi - lo, MP,
-                                ((ih + PT + KH - 1) * S + lo + PL + KW - 1) * MP, bw_val + cnt, bw_off + cnt);
+                                ((ih + PT + KH - 1) * S + lo + PL + KW - 1) * MP,
+                                bw_val + cnt, bw_off + cnt);
                     }
                     rs[H] = cnt;
                 }

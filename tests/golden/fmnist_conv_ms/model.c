@@ -643,8 +643,9 @@ typedef int snn_v8i __attribute__((vector_size(32)));
 #ifndef SNN_PAR_FOR /* the emitted programs define it (threads on or off) */
 #define SNN_PAR_FOR
 #endif
-/* The nonzeros of v[0..len) in order: values into val[], base + index *
- * stride into off[]; returns their number. Each array needs 16 slots of
+/* The nonzeros of v[0..len) in order: values into val[] (unless val is
+ * NULL: a list of 0/1 spikes needs none), base + index * stride into
+ * off[]; returns their number. Each array needs 16 slots of
  * slack (AVX-512 stores whole vectors: a compress per 16 values, with no
  * branch to mispredict; the scalar loop has no branch either). NaN counts
  * as nonzero, as v != 0 says. */
@@ -660,13 +661,15 @@ static inline __attribute__((unused)) int snn_conv_nonzeros(const float *restric
         const __mmask16 k = _mm512_mask_cmp_ps_mask(in, x, _mm512_setzero_ps(), _CMP_NEQ_UQ);
         const __m512i at = _mm512_add_epi32(_mm512_set1_epi32(base),
             _mm512_mullo_epi32(_mm512_add_epi32(lane, _mm512_set1_epi32(i)), _mm512_set1_epi32(stride)));
-        _mm512_storeu_ps(val + n, _mm512_maskz_compress_ps(k, x));
+        if (val)
+            _mm512_storeu_ps(val + n, _mm512_maskz_compress_ps(k, x));
         _mm512_storeu_si512((void *)(off + n), _mm512_maskz_compress_epi32(k, at));
         n += __builtin_popcount((unsigned)k);
     }
 #else
     for (int i = 0; i < len; i++) {
-        val[n] = v[i];
+        if (val)
+            val[n] = v[i];
         off[n] = base + i * stride;
         n += v[i] != 0.0f;
     }
@@ -939,7 +942,8 @@ static void k3_conv2_forward(const float *restrict x, float *restrict y, float *
                 int k = ih * (W * C);
                 for (int iw = 0; iw < W; iw++) {
                     colstart[ih * (W + 1) + iw] = k;
-                    k += snn_conv_nonzeros(xt + (ih * W + iw) * C, C, KK * MP, (iw + PL) * MP, in_val + k, in_off + k);
+                    k += snn_conv_nonzeros(xt + (ih * W + iw) * C, C, KK * MP, (iw + PL) * MP,
+                        in_val + k, in_off + k);
                 }
                 colstart[ih * (W + 1) + W] = k;
             }
@@ -1458,7 +1462,8 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict dy,
                         rs[ih] = cnt;
                         if (lo < hi)
                             cnt += snn_conv_nonzeros(xn + (c * H + ih) * W + lo, hi - lo, MP,
-                                ((ih + PT + KH - 1) * S + lo + PL + KW - 1) * MP, bw_val + cnt, bw_off + cnt);
+                                ((ih + PT + KH - 1) * S + lo + PL + KW - 1) * MP,
+                                bw_val + cnt, bw_off + cnt);
                     }
                     rs[H] = cnt;
                 }
@@ -1723,7 +1728,8 @@ static void k0_conv1_backward(const float *restrict x, const float *restrict dy,
                         rs[ih] = cnt;
                         if (lo < hi)
                             cnt += snn_conv_nonzeros(xn + (c * H + ih) * W + lo, hi - lo, MP,
-                                ((ih + PT + KH - 1) * S + lo + PL + KW - 1) * MP, bw_val + cnt, bw_off + cnt);
+                                ((ih + PT + KH - 1) * S + lo + PL + KW - 1) * MP,
+                                bw_val + cnt, bw_off + cnt);
                     }
                     rs[H] = cnt;
                 }
