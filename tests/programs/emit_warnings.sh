@@ -1,9 +1,10 @@
 #!/bin/sh
 # emit_warnings.sh - the C snnc emits compiles warning-free with gcc and clang.
 #
-# For every example and the reference cases with kernels of their own
-# (every case with SNNC_ALL_CASES=1), the training program (and, for a
-# model with weights, the inference program) is emitted and built by its
+# For every example model (variants such as fmnist_conv's membrane_loss
+# too) and the reference cases with kernels of their own (every case with
+# SNNC_ALL_CASES=1), the training program (and, for a model with weights,
+# the inference program) is emitted and built by its
 # generated Makefile, whose flags hold -Wall -Wextra -Werror, once with
 # each C compiler found: $CC (the build's), gcc and clang. The Makefile's
 # own optimization flags are kept, since some warnings need them.
@@ -28,7 +29,7 @@ cases="fc_membrane_ce synaptic conv_avgpool_spikes temporal_input ms_cap learn_b
 [ "${SNNC_ALL_CASES:-0}" = 1 ] && cases=$(cd "$top_srcdir/tests/cases" && ls)
 models=""
 for c in $cases; do models="$models $top_srcdir/tests/cases/$c/model.onnx"; done
-for m in "$top_srcdir"/examples/*/model.textproto $models; do
+for m in "$top_srcdir"/examples/*/*.textproto $models; do
     [ -f "$m" ] || continue
     kinds=train
     "$SNNC" emit --infer --steps=4 "$m" -o "$tmp/probe" >/dev/null 2>&1 && kinds="train infer"
