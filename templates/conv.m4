@@ -325,7 +325,7 @@ SNN_CONV_WIDE_C($3, <<<m4_dnl
             int *restrict colstart = colstart_g[g], *restrict in_off = in_off_g[g];
             float *restrict in_val = in_val_g[g];
 SNN_IF(BIN, <<<m4_dnl
-            (void)in_val; /* 0/1 spikes: no values to list */
+            (void)in_val; /* 0/1 spikes: the sums read no values */
 >>>)m4_dnl
             const float *restrict xn = x + (size_t)n * (C * H * W);
             float *restrict yn = y + (size_t)n * (M * SNN_IF(POOLED, <<<PH * PW>>>, <<<OH * OW>>>));
@@ -573,7 +573,7 @@ SNN_IF($16, <<<m4_dnl
             int *restrict bw_rowstart = bw_rowstart_g[g], *restrict bw_off = bw_off_g[g];
             float *restrict bw_val = bw_val_g[g];
 SNN_IF(BIN, <<<m4_dnl
-            (void)bw_val; /* 0/1 spikes: no values to list */
+            (void)bw_val; /* 0/1 spikes: the sums read no values */
 >>>)m4_dnl
             int cnt = 0;
             for (int t = 0; t < NT; t++) {

@@ -948,7 +948,7 @@ static void k3_conv2_forward(const float *restrict x, float *restrict y, float *
         for (int n = g * N / G; n < (g + 1) * N / G; n++) {
             int *restrict colstart = colstart_g[g], *restrict in_off = in_off_g[g];
             float *restrict in_val = in_val_g[g];
-            (void)in_val; /* 0/1 spikes: no values to list */
+            (void)in_val; /* 0/1 spikes: the sums read no values */
             const float *restrict xn = x + (size_t)n * (C * H * W);
             float *restrict yn = y + (size_t)n * (M * PH * PW);
             /* a column's channels are contiguous channel-last: one vector
@@ -1551,7 +1551,7 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict dy,
             const float *restrict xn = x + (size_t)n * (C * H * W);
             int *restrict bw_rowstart = bw_rowstart_g[g], *restrict bw_off = bw_off_g[g];
             float *restrict bw_val = bw_val_g[g];
-            (void)bw_val; /* 0/1 spikes: no values to list */
+            (void)bw_val; /* 0/1 spikes: the sums read no values */
             int cnt = 0;
             for (int t = 0; t < NT; t++) {
                 /* tap kw's outputs are in range for the input columns
