@@ -172,13 +172,16 @@ m4_define(<<<SNN_CONV_DIMS>>>, <<<enum {
 m4_dnl
 m4_dnl SNN_CONV_LIST(set_row, val_slot, count, indent): appends v to a list
 m4_dnl when it is nonzero: the entry (set_row stores its row pointer at index
-m4_dnl count) is written unconditionally and kept (count advanced) only for
+m4_dnl count, val_slot its value unless empty: a list of 0/1 spikes needs
+m4_dnl none) is written unconditionally and kept (count advanced) only for
 m4_dnl v != 0, with no branch: at the 5-30% spike densities of trained
 m4_dnl networks a branch on each input mispredicts too often (measured: the
 m4_dnl second conv of fmnist_conv's forward 25% faster without it).
 m4_define(<<<SNN_CONV_LIST>>>, <<<m4_dnl
 $4                    $1
+m4_ifelse(<<<$2>>>, <<<>>>, <<<>>>, <<<m4_dnl
 $4                    $2 = v;
+>>>)m4_dnl
 $4                    $3 += v != 0.0f;
 >>>)m4_dnl
 m4_dnl
@@ -312,9 +315,12 @@ SNN_IF(POOLED, <<<m4_dnl
     const float *restrict wt = $1_wt, *restrict bp = $1_bp;
     static int colstart_g[G][H * (W + 1)];        /* per row and column: first entry */
     /* per nonzero input: the offset in wt of its channel's rows at column
-     * iw + PL, and its value (+ 16: snn_conv_nonzeros writes whole vectors) */
+     * iw + PL, and its value unless x is 0/1 spikes (+ 16:
+     * snn_conv_nonzeros writes whole vectors) */
     static int in_off_g[G][H * W * C + 16];
+SNN_IF(BIN, <<<>>>, <<<m4_dnl
     static float in_val_g[G][H * W * C + 16];
+>>>)m4_dnl
 SNN_CONV_WIDE_C($3, <<<m4_dnl
     static float xt_g[G][H * W * C] __attribute__((aligned(64)));  /* x channel-last, [ih][iw][c] */
 >>>)m4_dnl
@@ -323,9 +329,8 @@ SNN_CONV_WIDE_C($3, <<<m4_dnl
     for (int g = 0; g < G; g++)
         for (int n = g * N / G; n < (g + 1) * N / G; n++) {
             int *restrict colstart = colstart_g[g], *restrict in_off = in_off_g[g];
+SNN_IF(BIN, <<<>>>, <<<m4_dnl
             float *restrict in_val = in_val_g[g];
-SNN_IF(BIN, <<<m4_dnl
-            (void)in_val; /* 0/1 spikes: the sums read no values */
 >>>)m4_dnl
             const float *restrict xn = x + (size_t)n * (C * H * W);
             float *restrict yn = y + (size_t)n * (M * SNN_IF(POOLED, <<<PH * PW>>>, <<<OH * OW>>>));
@@ -345,7 +350,7 @@ SNN_CONV_WIDE_C($3, <<<m4_dnl
 >>>, <<<m4_dnl
                     for (int c = 0; c < C; c++) {
                         const float v = xn[(c * H + ih) * W + iw];
-SNN_CONV_LIST(<<<in_off[k] = (c * KK + iw + PL) * MP;>>>, <<<in_val[k]>>>, <<<k>>>, <<<    >>>)m4_dnl
+SNN_CONV_LIST(<<<in_off[k] = (c * KK + iw + PL) * MP;>>>, SNN_IF(BIN, <<<>>>, <<<in_val[k]>>>), <<<k>>>, <<<    >>>)m4_dnl
                     }
 >>>)m4_dnl
                 }
@@ -501,11 +506,13 @@ SNN_IF($16, <<<m4_dnl
     static float dwt_g[G][C * KK * MP] __attribute__((aligned(64)));  /* [c][kh][kw][m] */
     /* per pair of taps t, channel and row: the nonzero inputs of the
      * columns whose outputs are in range for either tap, each with the
-     * offset of its row of dyd (+ 16: snn_conv_nonzeros writes whole
-     * vectors) */
+     * offset of its row of dyd and its value unless x is 0/1 spikes (+ 16:
+     * snn_conv_nonzeros writes whole vectors) */
     static int bw_rowstart_g[G][NT * C * (H + 1)];
     static int bw_off_g[G][NT * C * H * W + 16];
+SNN_IF(BIN, <<<>>>, <<<m4_dnl
     static float bw_val_g[G][NT * C * H * W + 16];
+>>>)m4_dnl
     memset(dwt_g, 0, sizeof dwt_g);
 >>>)m4_dnl
 SNN_IF($17, <<<m4_dnl
@@ -571,9 +578,8 @@ SNN_IF($17, <<<m4_dnl
 SNN_IF($16, <<<m4_dnl
             const float *restrict xn = x + (size_t)n * (C * H * W);
             int *restrict bw_rowstart = bw_rowstart_g[g], *restrict bw_off = bw_off_g[g];
+SNN_IF(BIN, <<<>>>, <<<m4_dnl
             float *restrict bw_val = bw_val_g[g];
-SNN_IF(BIN, <<<m4_dnl
-            (void)bw_val; /* 0/1 spikes: the sums read no values */
 >>>)m4_dnl
             int cnt = 0;
             for (int t = 0; t < NT; t++) {

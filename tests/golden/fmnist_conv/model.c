@@ -767,7 +767,8 @@ static void k0_conv1_forward(const float *restrict x, float *restrict y, float *
     const float *restrict wt = k0_conv1_forward_wt, *restrict bp = k0_conv1_forward_bp;
     static int colstart_g[G][H * (W + 1)];        /* per row and column: first entry */
     /* per nonzero input: the offset in wt of its channel's rows at column
-     * iw + PL, and its value (+ 16: snn_conv_nonzeros writes whole vectors) */
+     * iw + PL, and its value unless x is 0/1 spikes (+ 16:
+     * snn_conv_nonzeros writes whole vectors) */
     static int in_off_g[G][H * W * C + 16];
     static float in_val_g[G][H * W * C + 16];
     static float acc_g[G][OH * OW * MP] __attribute__((aligned(64)));  /* [oh][ow][m] */
@@ -938,17 +939,15 @@ static void k3_conv2_forward(const float *restrict x, float *restrict y, float *
     const float *restrict wt = k3_conv2_forward_wt, *restrict bp = k3_conv2_forward_bp;
     static int colstart_g[G][H * (W + 1)];        /* per row and column: first entry */
     /* per nonzero input: the offset in wt of its channel's rows at column
-     * iw + PL, and its value (+ 16: snn_conv_nonzeros writes whole vectors) */
+     * iw + PL, and its value unless x is 0/1 spikes (+ 16:
+     * snn_conv_nonzeros writes whole vectors) */
     static int in_off_g[G][H * W * C + 16];
-    static float in_val_g[G][H * W * C + 16];
     static float xt_g[G][H * W * C] __attribute__((aligned(64)));  /* x channel-last, [ih][iw][c] */
     static float acc_g[G][OH * OW * MP] __attribute__((aligned(64)));  /* [oh][ow][m] */
     SNN_PAR_FOR
     for (int g = 0; g < G; g++)
         for (int n = g * N / G; n < (g + 1) * N / G; n++) {
             int *restrict colstart = colstart_g[g], *restrict in_off = in_off_g[g];
-            float *restrict in_val = in_val_g[g];
-            (void)in_val; /* 0/1 spikes: the sums read no values */
             const float *restrict xn = x + (size_t)n * (C * H * W);
             float *restrict yn = y + (size_t)n * (M * PH * PW);
             /* a column's channels are contiguous channel-last: one vector
@@ -1495,11 +1494,10 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict dy,
     static float dwt_g[G][C * KK * MP] __attribute__((aligned(64)));  /* [c][kh][kw][m] */
     /* per pair of taps t, channel and row: the nonzero inputs of the
      * columns whose outputs are in range for either tap, each with the
-     * offset of its row of dyd (+ 16: snn_conv_nonzeros writes whole
-     * vectors) */
+     * offset of its row of dyd and its value unless x is 0/1 spikes (+ 16:
+     * snn_conv_nonzeros writes whole vectors) */
     static int bw_rowstart_g[G][NT * C * (H + 1)];
     static int bw_off_g[G][NT * C * H * W + 16];
-    static float bw_val_g[G][NT * C * H * W + 16];
     memset(dwt_g, 0, sizeof dwt_g);
     static float db_g[G][M];
     memset(db_g, 0, sizeof db_g);
@@ -1550,8 +1548,6 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict dy,
             }
             const float *restrict xn = x + (size_t)n * (C * H * W);
             int *restrict bw_rowstart = bw_rowstart_g[g], *restrict bw_off = bw_off_g[g];
-            float *restrict bw_val = bw_val_g[g];
-            (void)bw_val; /* 0/1 spikes: the sums read no values */
             int cnt = 0;
             for (int t = 0; t < NT; t++) {
                 /* tap kw's outputs are in range for the input columns
@@ -1772,8 +1768,8 @@ static void k0_conv1_backward(const float *restrict x, const float *restrict dy,
     static float dwt_g[G][C * KK * MP] __attribute__((aligned(64)));  /* [c][kh][kw][m] */
     /* per pair of taps t, channel and row: the nonzero inputs of the
      * columns whose outputs are in range for either tap, each with the
-     * offset of its row of dyd (+ 16: snn_conv_nonzeros writes whole
-     * vectors) */
+     * offset of its row of dyd and its value unless x is 0/1 spikes (+ 16:
+     * snn_conv_nonzeros writes whole vectors) */
     static int bw_rowstart_g[G][NT * C * (H + 1)];
     static int bw_off_g[G][NT * C * H * W + 16];
     static float bw_val_g[G][NT * C * H * W + 16];

@@ -766,7 +766,8 @@ static void k0_conv1_forward(const float *restrict x, float *restrict y, float *
     const float *restrict wt = k0_conv1_forward_wt, *restrict bp = k0_conv1_forward_bp;
     static int colstart_g[G][H * (W + 1)];        /* per row and column: first entry */
     /* per nonzero input: the offset in wt of its channel's rows at column
-     * iw + PL, and its value (+ 16: snn_conv_nonzeros writes whole vectors) */
+     * iw + PL, and its value unless x is 0/1 spikes (+ 16:
+     * snn_conv_nonzeros writes whole vectors) */
     static int in_off_g[G][H * W * C + 16];
     static float in_val_g[G][H * W * C + 16];
     static float acc_g[G][OH * OW * MP] __attribute__((aligned(64)));  /* [oh][ow][m] */
@@ -922,7 +923,8 @@ static void k3_conv2_forward(const float *restrict x, float *restrict y, float *
     const float *restrict wt = k3_conv2_forward_wt, *restrict bp = k3_conv2_forward_bp;
     static int colstart_g[G][H * (W + 1)];        /* per row and column: first entry */
     /* per nonzero input: the offset in wt of its channel's rows at column
-     * iw + PL, and its value (+ 16: snn_conv_nonzeros writes whole vectors) */
+     * iw + PL, and its value unless x is 0/1 spikes (+ 16:
+     * snn_conv_nonzeros writes whole vectors) */
     static int in_off_g[G][H * W * C + 16];
     static float in_val_g[G][H * W * C + 16];
     static float xt_g[G][H * W * C] __attribute__((aligned(64)));  /* x channel-last, [ih][iw][c] */
@@ -1393,8 +1395,8 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict dy,
     static float dwt_g[G][C * KK * MP] __attribute__((aligned(64)));  /* [c][kh][kw][m] */
     /* per pair of taps t, channel and row: the nonzero inputs of the
      * columns whose outputs are in range for either tap, each with the
-     * offset of its row of dyd (+ 16: snn_conv_nonzeros writes whole
-     * vectors) */
+     * offset of its row of dyd and its value unless x is 0/1 spikes (+ 16:
+     * snn_conv_nonzeros writes whole vectors) */
     static int bw_rowstart_g[G][NT * C * (H + 1)];
     static int bw_off_g[G][NT * C * H * W + 16];
     static float bw_val_g[G][NT * C * H * W + 16];
@@ -1659,8 +1661,8 @@ static void k0_conv1_backward(const float *restrict x, const float *restrict dy,
     static float dwt_g[G][C * KK * MP] __attribute__((aligned(64)));  /* [c][kh][kw][m] */
     /* per pair of taps t, channel and row: the nonzero inputs of the
      * columns whose outputs are in range for either tap, each with the
-     * offset of its row of dyd (+ 16: snn_conv_nonzeros writes whole
-     * vectors) */
+     * offset of its row of dyd and its value unless x is 0/1 spikes (+ 16:
+     * snn_conv_nonzeros writes whole vectors) */
     static int bw_rowstart_g[G][NT * C * (H + 1)];
     static int bw_off_g[G][NT * C * H * W + 16];
     static float bw_val_g[G][NT * C * H * W + 16];
