@@ -17,50 +17,56 @@
 #endif
 /* Threads split a kernel's outputs, never its sums (a sum over the batch
  * is cut into fixed groups, added in order): results do not depend on
- * their number, so it may change from one pass to the next. Each pass
- * times itself, and the team that ran it fastest lately runs the next:
- * all threads (OMP_NUM_THREADS), or one when other programs hold the
- * cores and threads would wait for each other. The other choice is tried
- * again now and then: after 32 passes, and 2 (8 when it lost by far)
- * times as long each time it loses, up to 4096. The first pass, which
- * touches the memory for the first time, is not counted. */
+ * their number, so it may change from one pass to the next. Passes run
+ * on all threads (OMP_NUM_THREADS), or on one when other programs hold
+ * a core and threads would wait for each other. Each pass times itself;
+ * now and then one pass tries the other choice, and it wins if it beat
+ * both passes beside it (the same load, on a noisy machine, where a
+ * long average would not be). Three wins in a row, two trials apart,
+ * move from all threads to one, two wins move back. A lost trial waits
+ * twice as long (eight times when it lost by far) before the next, from
+ * 32 passes up to 4096. The first pass, which touches the memory for the
+ * first time, is not counted. */
 #if defined(_OPENMP)
 #include <omp.h>
 static int snn_team = 1;
 #define SNN_PAR_FOR _Pragma("omp parallel for schedule(static) num_threads(snn_team)")
 #define SNN_PAR_FOR2 _Pragma("omp parallel for collapse(2) schedule(static) num_threads(snn_team)")
 struct snn_tuner {
-    double cost[2]; /* seconds per pass: one thread, all */
-    long passes, next, wait; /* next trial of the other choice */
-    int all, trial;
+    double before, tried; /* seconds: the pass before the last trial, the trial */
+    long passes, next, wait; /* the next trial; passes between lost trials */
+    int all, trial, wins; /* the choice; this pass is a trial; trials won in a row */
 };
 
 static double snn_pass_begin(struct snn_tuner *u)
 {
     const int most = omp_get_max_threads();
     if (!u->next)
-        u->next = 2, u->wait = 32;
-    int all = !(u->cost[0] > 0.0 && u->cost[0] < u->cost[1]);
-    u->trial = u->passes == u->next;
-    if (u->trial)
-        all = !all;
-    u->all = most > 1 && all;
-    snn_team = u->all ? most : 1;
+        u->next = 2, u->wait = 32, u->all = 1;
+    u->trial = most > 1 && u->passes == u->next;
+    snn_team = most > 1 && (u->all ^ u->trial) ? most : 1;
     return omp_get_wtime();
 }
 
 static void snn_pass_end(struct snn_tuner *u, double t0)
 {
     const double s = omp_get_wtime() - t0;
-    double *c = &u->cost[u->all];
-    if (u->trial) { /* a trial replaces the estimate of its choice */
-        const double other = u->cost[!u->all];
-        const long grow = s > 4.0 * other ? 8 : s > other ? 2 : 0; /* lost: by far, or by a bit */
-        u->wait = grow ? (u->wait * grow < 4096 ? u->wait * grow : 4096) : 32;
-        u->next = u->passes + u->wait;
-        *c = s;
+    if (u->trial) {
+        u->tried = s;
+    } else if (u->passes == u->next + 1) { /* the pass after a trial */
+        const double near = u->before < s ? u->before : s;
+        if (u->tried < near) {
+            u->next = u->passes + 2;
+            if (++u->wins == (u->all ? 3 : 2))
+                u->all = !u->all, u->wins = 0, u->wait = 32, u->next = u->passes + 32;
+        } else {
+            const long grow = u->tried > 4.0 * near ? 8 : 2;
+            u->wins = 0;
+            u->wait = u->wait * grow < 4096 ? u->wait * grow : 4096;
+            u->next = u->passes + u->wait;
+        }
     } else if (u->passes > 0) {
-        *c = *c > 0.0 ? 0.75 * *c + 0.25 * s : s;
+        u->before = s;
     }
     u->passes++;
 }
