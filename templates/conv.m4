@@ -196,7 +196,7 @@ m4_dnl or 16 floats, which divide 16) when NB is even, snn_v8 otherwise.
 m4_define(<<<SNN_CV>>>, <<<m4_ifelse(m4_eval(($1) % 2), 0, <<<m4_ifelse($2, type, snn_vf, $2, n, ($1 * 8 / SNN_VW),
     $2, w, SNN_VW, <<<SNN_VF_$2>>>)>>>, <<<m4_ifelse($2, type, snn_v8, $2, n, $1, $2, w, 8, <<<SNN_V8_$2>>>)>>>)>>>)m4_dnl
 m4_dnl
-m4_dnl SNN_CONV_BLOCK(NB, vals, row, count, shift, dst, mode, indent[, rstep, dstep]):
+m4_dnl SNN_CONV_BLOCK(NB, vals, row, count, shift, dst, mode, indent[, rstep, dstep, nv]):
 m4_dnl the sum over the `count` entries q of a list (values vals[q], row
 m4_dnl pointers given by the expression row of q) of val * row[shift ..
 m4_dnl shift + 8 NB), in registers, NB vectors of 8 floats at dst: added to
@@ -209,12 +209,14 @@ m4_dnl an entry is computed once (base + its offset + shift), so that each
 m4_dnl load is one register plus a constant displacement. An empty vals
 m4_dnl says every value is 1 (a list of 0/1 spikes): the rows are added,
 m4_dnl which is what multiplying them by 1 gives, without loading a value
-m4_dnl per entry. It declares a[] (and b[]): call it as the whole body of a
-m4_dnl block.
+m4_dnl per entry. nv, a C constant, sums that many of the NB vectors
+m4_dnl (the first nv of them) instead of all. It declares a[] (and b[]):
+m4_dnl call it as the whole body of a block.
 m4_define(<<<SNN_CONV_BLOCK>>>, <<<m4_pushdef(<<<PAIR>>>, m4_ifelse(<<<$9>>>, <<<>>>, 0, 1))m4_dnl
-$8                    SNN_CV($1, type) a[SNN_CV($1, n)]SNN_IF(PAIR, <<<, b[SNN_CV($1, n)]>>>);
+m4_pushdef(<<<NV>>>, m4_ifelse(<<<$11>>>, <<<>>>, <<<SNN_CV($1, n)>>>, <<<$11>>>))m4_dnl
+$8                    SNN_CV($1, type) a[NV]SNN_IF(PAIR, <<<, b[NV]>>>);
 $8                    SNN_CONV_UNROLL
-$8                    for (int u = 0; u < SNN_CV($1, n); u++)
+$8                    for (int u = 0; u < NV; u++)
 m4_ifelse($7, continue, <<<m4_dnl
 $8                        SNN_CV($1, LOAD)(a[u], $6 + SNN_CV($1, w) * u);
 >>>, <<<m4_dnl
@@ -226,7 +228,7 @@ $8                        const float v = $2[q];
 >>>)m4_dnl
 $8                        const float *restrict r = ($3) + ($5);
 $8                        SNN_CONV_UNROLL
-$8                        for (int u = 0; u < SNN_CV($1, n); u++) {
+$8                        for (int u = 0; u < NV; u++) {
 $8                            SNN_CV($1, type) t;
 $8                            SNN_CV($1, LOAD)(t, r + SNN_CV($1, w) * u);
 $8                            m4_ifelse(<<<$2>>>, <<<>>>, <<<a[u] += t;>>>, <<<SNN_CV($1, MADD)(a[u], v, t);>>>)
@@ -237,7 +239,7 @@ $8                            m4_ifelse(<<<$2>>>, <<<>>>, <<<b[u] += t;>>>, <<<S
 $8                        }
 $8                    }
 $8                    SNN_CONV_UNROLL
-$8                    for (int u = 0; u < SNN_CV($1, n); u++) {
+$8                    for (int u = 0; u < NV; u++) {
 m4_ifelse($7, continue, <<<m4_dnl
 $8                        SNN_CV($1, STORE)($6 + SNN_CV($1, w) * u, a[u]);
 >>>, <<<m4_dnl
@@ -252,7 +254,7 @@ $8                        SNN_CV($1, STORE)($6 + ($10) + SNN_CV($1, w) * u, t);
 >>>)m4_dnl
 >>>)m4_dnl
 $8                    }
-m4_popdef(<<<PAIR>>>)>>>)m4_dnl
+m4_popdef(<<<NV>>>)m4_popdef(<<<PAIR>>>)>>>)m4_dnl
 m4_dnl
 m4_dnl SNN_CONV_POOLED(PKH): 1 when a Conv kernel computes a MaxPool of
 m4_dnl PKH x PKW windows (PKH > 0), 0 when not (0 or no argument).
@@ -421,10 +423,6 @@ SNN_IF(ARGMAX, <<<m4_dnl
 m4_popdef(<<<POOLED>>>)m4_popdef(<<<ARGMAX>>>)m4_popdef(<<<BIN>>>)m4_dnl
 >>>)m4_dnl
 m4_dnl
-m4_dnl SNN_CONV_NBW(NB): the vectors of dw's channel blocks: half of NB when
-m4_dnl even, so that the block's part of dy fits the L1 cache.
-m4_define(<<<SNN_CONV_NBW>>>, <<<m4_ifelse(m4_eval(($1) % 2), 0, <<<m4_eval(($1) / 2)>>>, <<<$1>>>)>>>)m4_dnl
-m4_dnl
 m4_dnl SNN_CONV_BACKWARD(fn, N, C, H, W, M, KH, KW, SH, SW, PT, PL, PB, PR,
 m4_dnl                   want_dx, want_dw, want_db, NB, NBX[, PKH, PKW, binary])
 m4_dnl   Accumulates dx += conv_transpose(dy, w) (want_dx 1; 2 stores it: dx
@@ -438,9 +436,11 @@ m4_dnl   channel are listed row by row, only in the columns where an output
 m4_dnl   of either tap is in range (all columns would waste a third of the
 m4_dnl   multiply-adds on zeros at fmnist_conv's sizes); for each tap, their
 m4_dnl   rows of dy (channel-last, laid out so that a tap is a fixed offset
-m4_dnl   and out-of-range outputs read zeros) are summed, NBW vectors of
-m4_dnl   output channels and the pair's two taps at a time, block after block
-m4_dnl   of channels so that the block's part of dy stays in the L1 cache.
+m4_dnl   and out-of-range outputs read zeros) are summed, NVW vectors of
+m4_dnl   output channels and the pair's two taps at a time: all NB with
+m4_dnl   512-bit vectors at NB = 8 (one walk of each list; halving the block
+m4_dnl   to keep its part of dy in the L1 cache measured 3% slower at
+m4_dnl   fmnist_conv), half of them where that would hold over 8 registers.
 m4_dnl   With binary 1 (x holds 0/1 spikes only), dw adds the rows of dy
 m4_dnl   without a value per entry. db sums every channel at once over the
 m4_dnl   channel-last dy.
@@ -478,7 +478,11 @@ static void $1(const float *restrict x, const float *restrict dy<<<>>>SNN_IF(POO
 {
     SNN_CONV_DIMS($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
     enum { NB = $18, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
-    enum { NBW = SNN_CONV_NBW($18), MBW = 8 * NBW, NT = (KW + 1) / 2 };  /* dw's blocks, pairs of taps */
+    /* dw's blocks of channels, two taps at a time: at most 8 vectors in
+     * registers (all NB of them with 512-bit vectors at NB = 8, half with
+     * 256-bit ones) */
+    enum { NVB = SNN_CV($18, n), NVW = NVB > 4 && NVB % 2 == 0 ? NVB / 2 : NVB,
+           MBW = NVW * SNN_CV($18, w), NT = (KW + 1) / 2 };
     enum { NBX = $19, RB = 8 * NBX, RW = (KW * C + RB - 1) / RB * RB };
     enum { R = HP + KH - 1, S = WP + KW - 1 };
     enum { G = N < SNN_CONV_GROUPS ? N : SNN_CONV_GROUPS };
@@ -600,9 +604,8 @@ SNN_IF(BIN, <<<>>>, <<<m4_dnl
                     rs[H] = cnt;
                 }
             }
-            /* MBW output channels at a time (their part of dyd stays in the
-             * L1 cache), the two taps of a pair at once (adjacent rows of
-             * dyd) */
+            /* MBW output channels at a time, the two taps of a pair at once
+             * (adjacent rows of dyd) */
             for (int jb = 0; jb < MP; jb += MBW)
                 for (int c = 0; c < C; c++)
                     for (int kh = 0; kh < KH; kh++) {
@@ -621,9 +624,9 @@ SNN_IF(BIN, <<<>>>, <<<m4_dnl
                             const int kw = 2 * t, shift = jb - (kh * S + kw) * MP;
                             float *restrict gk = dwt_g[g] + (c * KK + kh * KW + kw) * MP + jb;
                             if (kw + 1 < KW) {
-SNN_CONV_BLOCK(SNN_CONV_NBW($18), SNN_IF(BIN, <<<>>>, <<<bk_val>>>), <<<dyd + bk_off[q]>>>, <<<e1 - e0>>>, <<<shift>>>, <<<gk>>>, add, <<<            >>>, <<<-MP>>>, <<<MP>>>)m4_dnl
+SNN_CONV_BLOCK($18, SNN_IF(BIN, <<<>>>, <<<bk_val>>>), <<<dyd + bk_off[q]>>>, <<<e1 - e0>>>, <<<shift>>>, <<<gk>>>, add, <<<            >>>, <<<-MP>>>, <<<MP>>>, NVW)m4_dnl
                             } else {
-SNN_CONV_BLOCK(SNN_CONV_NBW($18), SNN_IF(BIN, <<<>>>, <<<bk_val>>>), <<<dyd + bk_off[q]>>>, <<<e1 - e0>>>, <<<shift>>>, <<<gk>>>, add, <<<            >>>)m4_dnl
+SNN_CONV_BLOCK($18, SNN_IF(BIN, <<<>>>, <<<bk_val>>>), <<<dyd + bk_off[q]>>>, <<<e1 - e0>>>, <<<shift>>>, <<<gk>>>, add, <<<            >>>, <<<>>>, <<<>>>, NVW)m4_dnl
                             }
                         }
                     }

@@ -1453,7 +1453,11 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict dy,
         OH = (HP - KH) / SH + 1, OW = (WP - KW) / SW + 1, KK = KH * KW
     };
     enum { NB = 8, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
-    enum { NBW = 4, MBW = 8 * NBW, NT = (KW + 1) / 2 };  /* dw's blocks, pairs of taps */
+    /* dw's blocks of channels, two taps at a time: at most 8 vectors in
+     * registers (all NB of them with 512-bit vectors at NB = 8, half with
+     * 256-bit ones) */
+    enum { NVB = (8 * 8 / SNN_VW), NVW = NVB > 4 && NVB % 2 == 0 ? NVB / 2 : NVB,
+           MBW = NVW * SNN_VW, NT = (KW + 1) / 2 };
     enum { NBX = 6, RB = 8 * NBX, RW = (KW * C + RB - 1) / RB * RB };
     enum { R = HP + KH - 1, S = WP + KW - 1 };
     enum { G = N < SNN_CONV_GROUPS ? N : SNN_CONV_GROUPS };
@@ -1549,9 +1553,8 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict dy,
                     rs[H] = cnt;
                 }
             }
-            /* MBW output channels at a time (their part of dyd stays in the
-             * L1 cache), the two taps of a pair at once (adjacent rows of
-             * dyd) */
+            /* MBW output channels at a time, the two taps of a pair at once
+             * (adjacent rows of dyd) */
             for (int jb = 0; jb < MP; jb += MBW)
                 for (int c = 0; c < C; c++)
                     for (int kh = 0; kh < KH; kh++) {
@@ -1567,14 +1570,14 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict dy,
                             const int kw = 2 * t, shift = jb - (kh * S + kw) * MP;
                             float *restrict gk = dwt_g[g] + (c * KK + kh * KW + kw) * MP + jb;
                             if (kw + 1 < KW) {
-                                snn_vf a[(4 * 8 / SNN_VW)], b[(4 * 8 / SNN_VW)];
+                                snn_vf a[NVW], b[NVW];
                                 SNN_CONV_UNROLL
-                                for (int u = 0; u < (4 * 8 / SNN_VW); u++)
+                                for (int u = 0; u < NVW; u++)
                                     a[u] = b[u] = (snn_vf){0};
                                 for (int q = 0; q < e1 - e0; q++) {
                                     const float *restrict r = (dyd + bk_off[q]) + (shift);
                                     SNN_CONV_UNROLL
-                                    for (int u = 0; u < (4 * 8 / SNN_VW); u++) {
+                                    for (int u = 0; u < NVW; u++) {
                                         snn_vf t;
                                         SNN_VF_LOAD(t, r + SNN_VW * u);
                                         a[u] += t;
@@ -1583,7 +1586,7 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict dy,
                                     }
                                 }
                                 SNN_CONV_UNROLL
-                                for (int u = 0; u < (4 * 8 / SNN_VW); u++) {
+                                for (int u = 0; u < NVW; u++) {
                                     snn_vf t;
                                     SNN_VF_LOAD(t, gk + SNN_VW * u);
                                     t += a[u];
@@ -1593,21 +1596,21 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict dy,
                                     SNN_VF_STORE(gk + (MP) + SNN_VW * u, t);
                                 }
                             } else {
-                                snn_vf a[(4 * 8 / SNN_VW)];
+                                snn_vf a[NVW];
                                 SNN_CONV_UNROLL
-                                for (int u = 0; u < (4 * 8 / SNN_VW); u++)
+                                for (int u = 0; u < NVW; u++)
                                     a[u] = (snn_vf){0};
                                 for (int q = 0; q < e1 - e0; q++) {
                                     const float *restrict r = (dyd + bk_off[q]) + (shift);
                                     SNN_CONV_UNROLL
-                                    for (int u = 0; u < (4 * 8 / SNN_VW); u++) {
+                                    for (int u = 0; u < NVW; u++) {
                                         snn_vf t;
                                         SNN_VF_LOAD(t, r + SNN_VW * u);
                                         a[u] += t;
                                     }
                                 }
                                 SNN_CONV_UNROLL
-                                for (int u = 0; u < (4 * 8 / SNN_VW); u++) {
+                                for (int u = 0; u < NVW; u++) {
                                     snn_vf t;
                                     SNN_VF_LOAD(t, gk + SNN_VW * u);
                                     t += a[u];
@@ -1734,7 +1737,11 @@ static void k0_conv1_backward(const float *restrict x, const float *restrict dy,
         OH = (HP - KH) / SH + 1, OW = (WP - KW) / SW + 1, KK = KH * KW
     };
     enum { NB = 4, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
-    enum { NBW = 2, MBW = 8 * NBW, NT = (KW + 1) / 2 };  /* dw's blocks, pairs of taps */
+    /* dw's blocks of channels, two taps at a time: at most 8 vectors in
+     * registers (all NB of them with 512-bit vectors at NB = 8, half with
+     * 256-bit ones) */
+    enum { NVB = (4 * 8 / SNN_VW), NVW = NVB > 4 && NVB % 2 == 0 ? NVB / 2 : NVB,
+           MBW = NVW * SNN_VW, NT = (KW + 1) / 2 };
     enum { NBX = 2, RB = 8 * NBX, RW = (KW * C + RB - 1) / RB * RB };
     enum { R = HP + KH - 1, S = WP + KW - 1 };
     enum { G = N < SNN_CONV_GROUPS ? N : SNN_CONV_GROUPS };
@@ -1825,9 +1832,8 @@ static void k0_conv1_backward(const float *restrict x, const float *restrict dy,
                     rs[H] = cnt;
                 }
             }
-            /* MBW output channels at a time (their part of dyd stays in the
-             * L1 cache), the two taps of a pair at once (adjacent rows of
-             * dyd) */
+            /* MBW output channels at a time, the two taps of a pair at once
+             * (adjacent rows of dyd) */
             for (int jb = 0; jb < MP; jb += MBW)
                 for (int c = 0; c < C; c++)
                     for (int kh = 0; kh < KH; kh++) {
@@ -1844,15 +1850,15 @@ static void k0_conv1_backward(const float *restrict x, const float *restrict dy,
                             const int kw = 2 * t, shift = jb - (kh * S + kw) * MP;
                             float *restrict gk = dwt_g[g] + (c * KK + kh * KW + kw) * MP + jb;
                             if (kw + 1 < KW) {
-                                snn_vf a[(2 * 8 / SNN_VW)], b[(2 * 8 / SNN_VW)];
+                                snn_vf a[NVW], b[NVW];
                                 SNN_CONV_UNROLL
-                                for (int u = 0; u < (2 * 8 / SNN_VW); u++)
+                                for (int u = 0; u < NVW; u++)
                                     a[u] = b[u] = (snn_vf){0};
                                 for (int q = 0; q < e1 - e0; q++) {
                                     const float v = bk_val[q];
                                     const float *restrict r = (dyd + bk_off[q]) + (shift);
                                     SNN_CONV_UNROLL
-                                    for (int u = 0; u < (2 * 8 / SNN_VW); u++) {
+                                    for (int u = 0; u < NVW; u++) {
                                         snn_vf t;
                                         SNN_VF_LOAD(t, r + SNN_VW * u);
                                         SNN_VF_MADD(a[u], v, t);
@@ -1861,7 +1867,7 @@ static void k0_conv1_backward(const float *restrict x, const float *restrict dy,
                                     }
                                 }
                                 SNN_CONV_UNROLL
-                                for (int u = 0; u < (2 * 8 / SNN_VW); u++) {
+                                for (int u = 0; u < NVW; u++) {
                                     snn_vf t;
                                     SNN_VF_LOAD(t, gk + SNN_VW * u);
                                     t += a[u];
@@ -1871,22 +1877,22 @@ static void k0_conv1_backward(const float *restrict x, const float *restrict dy,
                                     SNN_VF_STORE(gk + (MP) + SNN_VW * u, t);
                                 }
                             } else {
-                                snn_vf a[(2 * 8 / SNN_VW)];
+                                snn_vf a[NVW];
                                 SNN_CONV_UNROLL
-                                for (int u = 0; u < (2 * 8 / SNN_VW); u++)
+                                for (int u = 0; u < NVW; u++)
                                     a[u] = (snn_vf){0};
                                 for (int q = 0; q < e1 - e0; q++) {
                                     const float v = bk_val[q];
                                     const float *restrict r = (dyd + bk_off[q]) + (shift);
                                     SNN_CONV_UNROLL
-                                    for (int u = 0; u < (2 * 8 / SNN_VW); u++) {
+                                    for (int u = 0; u < NVW; u++) {
                                         snn_vf t;
                                         SNN_VF_LOAD(t, r + SNN_VW * u);
                                         SNN_VF_MADD(a[u], v, t);
                                     }
                                 }
                                 SNN_CONV_UNROLL
-                                for (int u = 0; u < (2 * 8 / SNN_VW); u++) {
+                                for (int u = 0; u < NVW; u++) {
                                     snn_vf t;
                                     SNN_VF_LOAD(t, gk + SNN_VW * u);
                                     t += a[u];

@@ -1477,7 +1477,11 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict dy,
         OH = (HP - KH) / SH + 1, OW = (WP - KW) / SW + 1, KK = KH * KW
     };
     enum { NB = 8, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
-    enum { NBW = 4, MBW = 8 * NBW, NT = (KW + 1) / 2 };  /* dw's blocks, pairs of taps */
+    /* dw's blocks of channels, two taps at a time: at most 8 vectors in
+     * registers (all NB of them with 512-bit vectors at NB = 8, half with
+     * 256-bit ones) */
+    enum { NVB = (8 * 8 / SNN_VW), NVW = NVB > 4 && NVB % 2 == 0 ? NVB / 2 : NVB,
+           MBW = NVW * SNN_VW, NT = (KW + 1) / 2 };
     enum { NBX = 8, RB = 8 * NBX, RW = (KW * C + RB - 1) / RB * RB };
     enum { R = HP + KH - 1, S = WP + KW - 1 };
     enum { G = N < SNN_CONV_GROUPS ? N : SNN_CONV_GROUPS };
@@ -1573,9 +1577,8 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict dy,
                     rs[H] = cnt;
                 }
             }
-            /* MBW output channels at a time (their part of dyd stays in the
-             * L1 cache), the two taps of a pair at once (adjacent rows of
-             * dyd) */
+            /* MBW output channels at a time, the two taps of a pair at once
+             * (adjacent rows of dyd) */
             for (int jb = 0; jb < MP; jb += MBW)
                 for (int c = 0; c < C; c++)
                     for (int kh = 0; kh < KH; kh++) {
@@ -1591,14 +1594,14 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict dy,
                             const int kw = 2 * t, shift = jb - (kh * S + kw) * MP;
                             float *restrict gk = dwt_g[g] + (c * KK + kh * KW + kw) * MP + jb;
                             if (kw + 1 < KW) {
-                                snn_vf a[(4 * 8 / SNN_VW)], b[(4 * 8 / SNN_VW)];
+                                snn_vf a[NVW], b[NVW];
                                 SNN_CONV_UNROLL
-                                for (int u = 0; u < (4 * 8 / SNN_VW); u++)
+                                for (int u = 0; u < NVW; u++)
                                     a[u] = b[u] = (snn_vf){0};
                                 for (int q = 0; q < e1 - e0; q++) {
                                     const float *restrict r = (dyd + bk_off[q]) + (shift);
                                     SNN_CONV_UNROLL
-                                    for (int u = 0; u < (4 * 8 / SNN_VW); u++) {
+                                    for (int u = 0; u < NVW; u++) {
                                         snn_vf t;
                                         SNN_VF_LOAD(t, r + SNN_VW * u);
                                         a[u] += t;
@@ -1607,7 +1610,7 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict dy,
                                     }
                                 }
                                 SNN_CONV_UNROLL
-                                for (int u = 0; u < (4 * 8 / SNN_VW); u++) {
+                                for (int u = 0; u < NVW; u++) {
                                     snn_vf t;
                                     SNN_VF_LOAD(t, gk + SNN_VW * u);
                                     t += a[u];
@@ -1617,21 +1620,21 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict dy,
                                     SNN_VF_STORE(gk + (MP) + SNN_VW * u, t);
                                 }
                             } else {
-                                snn_vf a[(4 * 8 / SNN_VW)];
+                                snn_vf a[NVW];
                                 SNN_CONV_UNROLL
-                                for (int u = 0; u < (4 * 8 / SNN_VW); u++)
+                                for (int u = 0; u < NVW; u++)
                                     a[u] = (snn_vf){0};
                                 for (int q = 0; q < e1 - e0; q++) {
                                     const float *restrict r = (dyd + bk_off[q]) + (shift);
                                     SNN_CONV_UNROLL
-                                    for (int u = 0; u < (4 * 8 / SNN_VW); u++) {
+                                    for (int u = 0; u < NVW; u++) {
                                         snn_vf t;
                                         SNN_VF_LOAD(t, r + SNN_VW * u);
                                         a[u] += t;
                                     }
                                 }
                                 SNN_CONV_UNROLL
-                                for (int u = 0; u < (4 * 8 / SNN_VW); u++) {
+                                for (int u = 0; u < NVW; u++) {
                                     snn_vf t;
                                     SNN_VF_LOAD(t, gk + SNN_VW * u);
                                     t += a[u];
@@ -1758,7 +1761,11 @@ static void k0_conv1_backward(const float *restrict x, const float *restrict dy,
         OH = (HP - KH) / SH + 1, OW = (WP - KW) / SW + 1, KK = KH * KW
     };
     enum { NB = 2, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
-    enum { NBW = 1, MBW = 8 * NBW, NT = (KW + 1) / 2 };  /* dw's blocks, pairs of taps */
+    /* dw's blocks of channels, two taps at a time: at most 8 vectors in
+     * registers (all NB of them with 512-bit vectors at NB = 8, half with
+     * 256-bit ones) */
+    enum { NVB = (2 * 8 / SNN_VW), NVW = NVB > 4 && NVB % 2 == 0 ? NVB / 2 : NVB,
+           MBW = NVW * SNN_VW, NT = (KW + 1) / 2 };
     enum { NBX = 1, RB = 8 * NBX, RW = (KW * C + RB - 1) / RB * RB };
     enum { R = HP + KH - 1, S = WP + KW - 1 };
     enum { G = N < SNN_CONV_GROUPS ? N : SNN_CONV_GROUPS };
@@ -1849,9 +1856,8 @@ static void k0_conv1_backward(const float *restrict x, const float *restrict dy,
                     rs[H] = cnt;
                 }
             }
-            /* MBW output channels at a time (their part of dyd stays in the
-             * L1 cache), the two taps of a pair at once (adjacent rows of
-             * dyd) */
+            /* MBW output channels at a time, the two taps of a pair at once
+             * (adjacent rows of dyd) */
             for (int jb = 0; jb < MP; jb += MBW)
                 for (int c = 0; c < C; c++)
                     for (int kh = 0; kh < KH; kh++) {
@@ -1868,53 +1874,53 @@ static void k0_conv1_backward(const float *restrict x, const float *restrict dy,
                             const int kw = 2 * t, shift = jb - (kh * S + kw) * MP;
                             float *restrict gk = dwt_g[g] + (c * KK + kh * KW + kw) * MP + jb;
                             if (kw + 1 < KW) {
-                                snn_v8 a[1], b[1];
+                                snn_vf a[NVW], b[NVW];
                                 SNN_CONV_UNROLL
-                                for (int u = 0; u < 1; u++)
-                                    a[u] = b[u] = (snn_v8){0};
+                                for (int u = 0; u < NVW; u++)
+                                    a[u] = b[u] = (snn_vf){0};
                                 for (int q = 0; q < e1 - e0; q++) {
                                     const float v = bk_val[q];
                                     const float *restrict r = (dyd + bk_off[q]) + (shift);
                                     SNN_CONV_UNROLL
-                                    for (int u = 0; u < 1; u++) {
-                                        snn_v8 t;
-                                        SNN_V8_LOAD(t, r + 8 * u);
-                                        SNN_V8_MADD(a[u], v, t);
-                                        SNN_V8_LOAD(t, r + (-MP) + 8 * u);
-                                        SNN_V8_MADD(b[u], v, t);
+                                    for (int u = 0; u < NVW; u++) {
+                                        snn_vf t;
+                                        SNN_VF_LOAD(t, r + SNN_VW * u);
+                                        SNN_VF_MADD(a[u], v, t);
+                                        SNN_VF_LOAD(t, r + (-MP) + SNN_VW * u);
+                                        SNN_VF_MADD(b[u], v, t);
                                     }
                                 }
                                 SNN_CONV_UNROLL
-                                for (int u = 0; u < 1; u++) {
-                                    snn_v8 t;
-                                    SNN_V8_LOAD(t, gk + 8 * u);
+                                for (int u = 0; u < NVW; u++) {
+                                    snn_vf t;
+                                    SNN_VF_LOAD(t, gk + SNN_VW * u);
                                     t += a[u];
-                                    SNN_V8_STORE(gk + 8 * u, t);
-                                    SNN_V8_LOAD(t, gk + (MP) + 8 * u);
+                                    SNN_VF_STORE(gk + SNN_VW * u, t);
+                                    SNN_VF_LOAD(t, gk + (MP) + SNN_VW * u);
                                     t += b[u];
-                                    SNN_V8_STORE(gk + (MP) + 8 * u, t);
+                                    SNN_VF_STORE(gk + (MP) + SNN_VW * u, t);
                                 }
                             } else {
-                                snn_v8 a[1];
+                                snn_vf a[NVW];
                                 SNN_CONV_UNROLL
-                                for (int u = 0; u < 1; u++)
-                                    a[u] = (snn_v8){0};
+                                for (int u = 0; u < NVW; u++)
+                                    a[u] = (snn_vf){0};
                                 for (int q = 0; q < e1 - e0; q++) {
                                     const float v = bk_val[q];
                                     const float *restrict r = (dyd + bk_off[q]) + (shift);
                                     SNN_CONV_UNROLL
-                                    for (int u = 0; u < 1; u++) {
-                                        snn_v8 t;
-                                        SNN_V8_LOAD(t, r + 8 * u);
-                                        SNN_V8_MADD(a[u], v, t);
+                                    for (int u = 0; u < NVW; u++) {
+                                        snn_vf t;
+                                        SNN_VF_LOAD(t, r + SNN_VW * u);
+                                        SNN_VF_MADD(a[u], v, t);
                                     }
                                 }
                                 SNN_CONV_UNROLL
-                                for (int u = 0; u < 1; u++) {
-                                    snn_v8 t;
-                                    SNN_V8_LOAD(t, gk + 8 * u);
+                                for (int u = 0; u < NVW; u++) {
+                                    snn_vf t;
+                                    SNN_VF_LOAD(t, gk + SNN_VW * u);
                                     t += a[u];
-                                    SNN_V8_STORE(gk + 8 * u, t);
+                                    SNN_VF_STORE(gk + SNN_VW * u, t);
                                 }
                             }
                         }
