@@ -439,7 +439,7 @@ m4_dnl   rows of dy (channel-last, laid out so that a tap is a fixed offset
 m4_dnl   and out-of-range outputs read zeros) are summed, NVW vectors of
 m4_dnl   output channels and the pair's two taps at a time: all NB with
 m4_dnl   512-bit vectors at NB = 8 (one walk of each list; halving the block
-m4_dnl   to keep its part of dy in the L1 cache measured 3% slower at
+m4_dnl   to keep its part of dy in the L1 cache measured 3-5% slower at
 m4_dnl   fmnist_conv), half of them where that would hold over 8 registers.
 m4_dnl   With binary 1 (x holds 0/1 spikes only), dw adds the rows of dy
 m4_dnl   without a value per entry. db sums every channel at once over the

@@ -3,8 +3,8 @@
  * team_tuner.sh cuts struct snn_tuner and its two functions out of an
  * emitted model.c and includes them here (TUNER_CODE), with a clock and
  * a thread count of our own, so each scenario is a list of pass costs
- * and the check is on the teams the tuner chose: whole seconds, no timing
- * of the machine the test runs on. */
+ * in simulated seconds and the check is on the teams the tuner chose:
+ * nothing depends on the speed of the machine the test runs on. */
 #include <stdio.h>
 
 static int snn_team = 1;
