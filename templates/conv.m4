@@ -437,10 +437,11 @@ m4_dnl   of either tap is in range (all columns would waste a third of the
 m4_dnl   multiply-adds on zeros at fmnist_conv's sizes); for each tap, their
 m4_dnl   rows of dy (channel-last, laid out so that a tap is a fixed offset
 m4_dnl   and out-of-range outputs read zeros) are summed, NVW vectors of
-m4_dnl   output channels and the pair's two taps at a time: all NB with
-m4_dnl   512-bit vectors at NB = 8 (one walk of each list; halving the block
-m4_dnl   to keep its part of dy in the L1 cache measured 3-5% slower at
-m4_dnl   fmnist_conv), half of them where that would hold over 8 registers.
+m4_dnl   output channels and the pair's two taps at a time: all of a block's
+m4_dnl   vectors up to 4 a tap (one walk of each list; halving the block to
+m4_dnl   keep its part of dy in the L1 cache measured 3-5% slower at
+m4_dnl   fmnist_conv with 512-bit vectors), half of them above 4 when they
+m4_dnl   split evenly.
 m4_dnl   With binary 1 (x holds 0/1 spikes only), dw adds the rows of dy
 m4_dnl   without a value per entry. db sums every channel at once over the
 m4_dnl   channel-last dy.
@@ -478,9 +479,9 @@ static void $1(const float *restrict x, const float *restrict dy<<<>>>SNN_IF(POO
 {
     SNN_CONV_DIMS($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
     enum { NB = $18, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
-    /* dw's blocks of channels, two taps at a time: at most 8 vectors in
-     * registers (all NB of them with 512-bit vectors at NB = 8, half with
-     * 256-bit ones) */
+    /* dw's blocks of channels, two taps at a time: all NVB vectors of a
+     * tap up to 4 (8 registers for the pair: 64 channels with 512-bit
+     * vectors), half of them above 4 when they split evenly */
     enum { NVB = SNN_CV($18, n), NVW = NVB > 4 && NVB % 2 == 0 ? NVB / 2 : NVB,
            MBW = NVW * SNN_CV($18, w), NT = (KW + 1) / 2 };
     enum { NBX = $19, RB = 8 * NBX, RW = (KW * C + RB - 1) / RB * RB };

@@ -1453,9 +1453,9 @@ static void k3_conv2_backward(const float *restrict x, const float *restrict dy,
         OH = (HP - KH) / SH + 1, OW = (WP - KW) / SW + 1, KK = KH * KW
     };
     enum { NB = 8, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
-    /* dw's blocks of channels, two taps at a time: at most 8 vectors in
-     * registers (all NB of them with 512-bit vectors at NB = 8, half with
-     * 256-bit ones) */
+    /* dw's blocks of channels, two taps at a time: all NVB vectors of a
+     * tap up to 4 (8 registers for the pair: 64 channels with 512-bit
+     * vectors), half of them above 4 when they split evenly */
     enum { NVB = (8 * 8 / SNN_VW), NVW = NVB > 4 && NVB % 2 == 0 ? NVB / 2 : NVB,
            MBW = NVW * SNN_VW, NT = (KW + 1) / 2 };
     enum { NBX = 6, RB = 8 * NBX, RW = (KW * C + RB - 1) / RB * RB };
@@ -1737,9 +1737,9 @@ static void k0_conv1_backward(const float *restrict x, const float *restrict dy,
         OH = (HP - KH) / SH + 1, OW = (WP - KW) / SW + 1, KK = KH * KW
     };
     enum { NB = 4, MB = 8 * NB, MP = (M + MB - 1) / MB * MB };
-    /* dw's blocks of channels, two taps at a time: at most 8 vectors in
-     * registers (all NB of them with 512-bit vectors at NB = 8, half with
-     * 256-bit ones) */
+    /* dw's blocks of channels, two taps at a time: all NVB vectors of a
+     * tap up to 4 (8 registers for the pair: 64 channels with 512-bit
+     * vectors), half of them above 4 when they split evenly */
     enum { NVB = (4 * 8 / SNN_VW), NVW = NVB > 4 && NVB % 2 == 0 ? NVB / 2 : NVB,
            MBW = NVW * SNN_VW, NT = (KW + 1) / 2 };
     enum { NBX = 2, RB = 8 * NBX, RW = (KW * C + RB - 1) / RB * RB };
